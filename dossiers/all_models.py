@@ -1,0 +1,6 @@
+"""Imports every model module so `Base.metadata` is complete (Alembic, create_all, tests).
+
+Each domain package adds its models module here, one import per line.
+"""
+
+import dossiers.audit.models  # noqa: F401

@@ -1,0 +1,79 @@
+"""Shared fixtures: every database test runs on SQLite and on the machine's real PostgreSQL.
+
+PostgreSQL: one throw-away database per test process (`liasse_t_<pid>`), created from the
+server's `LIASSE_TEST_PG_URL` (default: postgres@127.0.0.1:5432/test), schema created once,
+tables truncated between tests. SQLite: a fresh file per test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+import dossiers.all_models  # noqa: F401
+from dossiers.db import Base, make_engine, make_session_factory
+
+PG_ADMIN_URL = os.environ.get(
+    "LIASSE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a private PostgreSQL database for this test process, dropped at the end."""
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"liasse_t_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    engine = make_engine(pg_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    if tables:
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """An engine on an empty schema; the test runs once per backend."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "liasse.db"
+        engine = make_engine(f"sqlite:///{path}")
+        Base.metadata.create_all(engine)
+        request.addfinalizer(engine.dispose)
+        return engine
+    engine = request.getfixturevalue("pg_engine")
+    _truncate_all(engine)
+    return engine
+
+
+@pytest.fixture
+def db(db_engine: Engine) -> sessionmaker[Session]:
+    """A session factory bound to the per-backend engine (use with `dossiers.db.transaction`)."""
+    return make_session_factory(db_engine)
+
+
+@pytest.fixture
+def session(db: sessionmaker[Session]) -> Iterator[Session]:
+    with db() as s:
+        yield s
