@@ -3,4 +3,6 @@
 Each domain package adds its models module here, one import per line.
 """
 
-import dossiers.audit.models  # noqa: F401
+import dossiers.audit.models
+import dossiers.customers.models
+import dossiers.staff.models  # noqa: F401

@@ -8,15 +8,27 @@ fixed in the form).
 
 from __future__ import annotations
 
+from dossiers.i18n import current_language
+
 
 class LiasseError(Exception):
-    """Base of every expected, user-facing error."""
+    """Base of every expected, user-facing error.
+
+    Raised with a French text and, preferably, its English twin:
+    `ValidationError("SIRET invalide : ...", "Invalid SIRET: ...")`. `str(error)` and `.message`
+    give the text in the active language.
+    """
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, fr: str, en: str | None = None) -> None:
+        super().__init__(fr)
+        self.fr = fr
+        self.en = en or fr
+
+    @property
+    def message(self) -> str:
+        return self.en if current_language() == "en" else self.fr
 
     def __str__(self) -> str:
         return self.message

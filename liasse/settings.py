@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="Key for signed links and OTP hashes.")
     language: str = Field(default="fr", description="Default language of user-facing text.")
     npai_threshold: int = Field(
-        default=3, ge=1, description="Postal returns after which a customer is flagged undeliverable."
+        default=3, ge=1, description="Postal returns before a customer is flagged undeliverable."
     )
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     sales_manager_email: str = "direction.commerciale@liasse.example"

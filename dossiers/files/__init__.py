@@ -1,0 +1,1 @@
+"""Customer files moving through circuits: the state machine, decisions and attachments."""

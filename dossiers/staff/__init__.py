@@ -1,0 +1,1 @@
+"""Staff users, roles and teams: who may decide which step and see which customers."""

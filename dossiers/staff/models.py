@@ -1,0 +1,54 @@
+"""Staff users and their roles.
+
+Roles are plain strings so circuits can name their own validator roles (`order_desk`,
+`compliance`, ...) next to the built-in ones. Access levels (seed 004): `admin` sees everything,
+`sales_rep` sees their own customers, `group_lead` sees their team's customers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dossiers.db import Base
+
+BUILTIN_ROLES = ("admin", "sales_rep", "group_lead", "compliance", "operator")
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", use_alter=True))
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    roles: Mapped[list[StaffRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class StaffRole(Base):
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(50), index=True)
+
+    user: Mapped[StaffUser] = relationship(back_populates="roles")
