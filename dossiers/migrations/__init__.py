@@ -1,0 +1,1 @@
+"""Alembic migrations for every Liasse table (`liasse db upgrade`)."""
