@@ -1,0 +1,1 @@
+"""The evidence page: what was signed, by whom, how they were authenticated, and at what level."""

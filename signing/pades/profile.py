@@ -1,0 +1,64 @@
+"""The PAdES profile: which baseline level, which TSA, which trust roots.
+
+B-T (signature + RFC 3161 timestamp) is the default. B-LT additionally embeds the revocation
+information of the whole chain in the document security store (DSS) at signing time, which is
+why it needs a validation context that may fetch CRLs/OCSP responses. B-LTA adds a document
+timestamp on top, so the evidence can be renewed before the algorithms age.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from asn1crypto import x509 as asn1_x509
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko_certvalidator import ValidationContext
+
+from signing.pades.errors import PadesError
+
+
+class PadesLevel(StrEnum):
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
+
+    @property
+    def needs_timestamp(self) -> bool:
+        return self is not PadesLevel.B_B
+
+    @property
+    def embeds_revocation_info(self) -> bool:
+        return self in (PadesLevel.B_LT, PadesLevel.B_LTA)
+
+
+@dataclass(frozen=True)
+class PadesProfile:
+    level: PadesLevel = PadesLevel.B_T
+    timestamper: TimeStamper | None = None
+    trust_roots: tuple[asn1_x509.Certificate, ...] = field(default=())
+    other_certs: tuple[asn1_x509.Certificate, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.level.needs_timestamp and self.timestamper is None:
+            raise PadesError(
+                f"Le niveau PAdES {self.level} exige une autorité d'horodatage.",
+                f"PAdES level {self.level} requires a time-stamping authority.",
+            )
+        if self.level.embeds_revocation_info and not self.trust_roots:
+            raise PadesError(
+                f"Le niveau PAdES {self.level} exige des racines de confiance.",
+                f"PAdES level {self.level} requires trust roots.",
+            )
+
+    def signing_validation_context(self) -> ValidationContext | None:
+        """Context used while signing: only B-LT/B-LTA need one, and it must fetch revinfo."""
+        if not self.level.embeds_revocation_info:
+            return None
+        return ValidationContext(
+            trust_roots=list(self.trust_roots),
+            other_certs=list(self.other_certs),
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+        )

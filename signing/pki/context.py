@@ -1,0 +1,97 @@
+"""Everything signing needs, resolved once from settings: CA, seal, TSA, trust roots, level.
+
+Each piece falls back to the demo PKI (generated under `<LIASSE_HOME>/pki/` on first use) when its
+setting is absent, so the demo signs for real on a bare machine while production configures every
+piece explicitly. Tests build a `SigningPki` directly from the certomancer test PKI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property, lru_cache
+
+from asn1crypto import x509 as asn1_x509
+from pyhanko.sign import signers
+from pyhanko.sign.timestamps import TimeStamper
+
+from signing.pades.profile import PadesLevel, PadesProfile
+from signing.pades.seal import CompanySeal
+from signing.pades.timestamps import http_timestamper, local_timestamper
+from signing.pki import demo_pki
+from signing.pki.seal_credentials import load_pem_certs, load_seal_signer
+from signing.pki.signing_ca import SigningCA
+from signing.settings import SigningSettings, get_signing_settings
+
+
+@dataclass
+class SigningPki:
+    signing_ca: SigningCA
+    seal_signer: signers.Signer
+    timestamper: TimeStamper | None
+    trust_roots: list[asn1_x509.Certificate]
+    level: PadesLevel = PadesLevel.B_T
+    seal_level: PadesLevel | None = None
+    company_name: str = "Liasse"
+    other_certs: list[asn1_x509.Certificate] = field(default_factory=list)
+
+    def profile(self, level: PadesLevel | None = None) -> PadesProfile:
+        return PadesProfile(
+            level=level or self.level,
+            timestamper=self.timestamper,
+            trust_roots=tuple(self.trust_roots),
+            other_certs=tuple(self.other_certs),
+        )
+
+    @cached_property
+    def _seal(self) -> CompanySeal:
+        return CompanySeal(self.seal_signer, self.profile(self.seal_level), self.company_name)
+
+    def company_seal(self) -> CompanySeal:
+        return self._seal
+
+
+def build_signing_pki(s: SigningSettings) -> SigningPki:
+    demo = None
+
+    def demo_files() -> demo_pki.DemoPkiFiles:
+        nonlocal demo
+        demo = demo or demo_pki.ensure_demo_pki(s.pki_dir)
+        return demo
+
+    password = s.signing_ca_password.get_secret_value().encode() if s.signing_ca_password else None
+    ca_kwargs = {"crl_url": s.signing_ca_crl_url,
+                 "validity": timedelta(minutes=s.signer_cert_minutes)}
+    if s.signing_ca_cert and s.signing_ca_key:
+        ca = SigningCA.from_files(s.signing_ca_cert, s.signing_ca_key, password, **ca_kwargs)
+    else:
+        files = demo_files()
+        ca = SigningCA.from_files(files.path(demo_pki.SIGNING_CA),
+                                  files.path(demo_pki.SIGNING_CA_KEY), **ca_kwargs)
+
+    seal_password = s.seal_password.get_secret_value().encode() if s.seal_password else None
+    if s.seal_cert:
+        seal = load_seal_signer(s.seal_cert, s.seal_key, seal_password, s.seal_chain)
+    else:
+        files = demo_files()
+        seal = load_seal_signer(files.path(demo_pki.SEAL), files.path(demo_pki.SEAL_KEY),
+                                chain_path=files.path(demo_pki.ROOT))
+
+    if s.tsa_url:
+        timestamper: TimeStamper = http_timestamper(s.tsa_url)
+    else:
+        files = demo_files()
+        timestamper = local_timestamper(files.path(demo_pki.TSA), files.path(demo_pki.TSA_KEY),
+                                        files.path(demo_pki.ROOT))
+
+    roots = load_pem_certs(s.trust_roots) if s.trust_roots else []
+    if demo is not None:
+        roots += load_pem_certs(demo.path(demo_pki.ROOT))
+    return SigningPki(signing_ca=ca, seal_signer=seal, timestamper=timestamper,
+                      trust_roots=roots, level=PadesLevel(s.pades_level))
+
+
+@lru_cache(maxsize=1)
+def default_signing_pki() -> SigningPki:
+    """The process-wide PKI from `LIASSE_*` settings (the seal is loaded once)."""
+    return build_signing_pki(get_signing_settings())

@@ -1,0 +1,95 @@
+"""The demo's self-signed PKI, generated with `cryptography` under `<LIASSE_HOME>/pki/` once.
+
+A bare machine has no CA, no seal certificate and no TSA, yet the demo must sign for real. On
+first use we create: a root, Liasse's signing CA (issues one-time signer certificates), the company
+seal certificate and a time-stamping unit certificate (used by an in-process RFC 3161 TSA). The
+files are written to a temporary folder and renamed into place, so a crash never leaves half a
+PKI. None of this is trusted by anyone but Liasse itself: production configures real ones.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from signing.pki.x509_build import (
+    CertProfile,
+    build_certificate,
+    cert_pem,
+    key_pem,
+    name,
+    new_key,
+    self_signed_root,
+)
+
+ROOT = "root.pem"
+SIGNING_CA, SIGNING_CA_KEY = "signing-ca.pem", "signing-ca.key"
+SEAL, SEAL_KEY = "seal.pem", "seal.key"
+TSA, TSA_KEY = "tsa.pem", "tsa.key"
+
+
+@dataclass(frozen=True)
+class DemoPkiFiles:
+    folder: Path
+
+    def path(self, filename: str) -> Path:
+        return self.folder / filename
+
+
+def ensure_demo_pki(folder: Path, company: str = "Liasse (démo)") -> DemoPkiFiles:
+    """Create the demo PKI in `folder` unless it is already there; return where it lives."""
+    if (folder / ROOT).is_file():
+        return DemoPkiFiles(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".pki-", dir=folder.parent))
+    try:
+        _generate(staging, company, datetime.now(UTC))
+        try:
+            os.rename(staging, folder)
+        except OSError:  # another process won the race: use theirs
+            if not (folder / ROOT).is_file():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return DemoPkiFiles(folder)
+
+
+def _generate(out: Path, company: str, now: datetime) -> None:
+    root_key = new_key()
+    root = self_signed_root(f"{company} - racine de démonstration", root_key, now, years=20)
+
+    def issue(common_name: str, profile: CertProfile, years: int):  # noqa: ANN202
+        key = new_key()
+        cert = build_certificate(
+            subject=name(common_name, organization=company),
+            subject_key=key,
+            issuer=root.subject,
+            issuer_key=root_key,
+            issuer_cert=root,
+            not_before=now - timedelta(days=1),
+            not_after=now + timedelta(days=365 * years),
+            profile=profile,
+        )
+        return cert, key
+
+    signing_ca, signing_ca_key = issue(f"{company} - AC de signature", CertProfile(is_ca=True), 10)
+    seal, seal_key = issue(f"{company} - cachet", CertProfile(), 5)
+    tsa, tsa_key = issue(f"{company} - horodatage", CertProfile(time_stamping=True), 10)
+    files = {
+        ROOT: cert_pem(root),
+        SIGNING_CA: cert_pem(signing_ca),
+        SIGNING_CA_KEY: key_pem(signing_ca_key),
+        SEAL: cert_pem(seal),
+        SEAL_KEY: key_pem(seal_key),
+        TSA: cert_pem(tsa),
+        TSA_KEY: key_pem(tsa_key),
+    }
+    for filename, data in files.items():
+        target = out / filename
+        target.write_bytes(data)
+        if filename.endswith(".key"):
+            target.chmod(0o600)
