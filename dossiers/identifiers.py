@@ -17,6 +17,7 @@ belong (`IdentifierFormatError`) or a part that does not exist, such as an unkno
 - **IBAN / BIC**: bank account and bank identifiers for SEPA direct debit (`schwifty`); the IBAN
   check includes the national check digits (the French RIB key).
 - **SEPA mandate reference** (RUM): up to 35 characters of the restricted SEPA alphabet.
+- **e-mail address**: syntax checked and domain lower-cased (`email_validator`, no DNS query).
 - **mobile phone**: stored in E.164 form (``+33612345678``) so SMS gateways accept it
   (`phonenumbers`).
 
@@ -34,6 +35,8 @@ Messages are French first, with an English twin, like every `LiasseError`.
 'FR7630006000011234567890189'
 >>> validate_bic("bnpa fr pp")
 'BNPAFRPP'
+>>> validate_email("Jean.Dupont@Exemple.FR")
+'Jean.Dupont@exemple.fr'
 >>> validate_mobile("06 12 34 56 78")
 '+33612345678'
 >>> validate_mandate_reference("RUM-2024-000123")
@@ -61,6 +64,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal
 
+import email_validator
 import phonenumbers
 from schwifty import BIC, IBAN
 from schwifty import exceptions as schwifty_errors
@@ -122,6 +126,7 @@ IBAN_LABEL = _Label("IBAN invalide", "Invalid IBAN")
 BIC_LABEL = _Label("BIC invalide", "Invalid BIC")
 MANDATE = _Label("Référence de mandat SEPA (RUM) invalide", "Invalid SEPA mandate reference")
 MOBILE = _Label("Numéro de mobile invalide", "Invalid mobile number")
+EMAIL = _Label("Adresse e-mail invalide", "Invalid e-mail address")
 PHONE = _Label("Numéro de téléphone invalide", "Invalid phone number")
 
 
@@ -349,3 +354,23 @@ def validate_mobile(value: str, *, field: str = "mobile", region: str = "FR") ->
         raise _fail(IdentifierComponentError, MOBILE, field, value,
                     "ce n'est pas un numéro de mobile", "not a mobile number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_email(value: str, *, field: str = "email") -> str:
+    """Return the normalised e-mail address (syntax only: no DNS lookup at the edge).
+
+    >>> validate_email("jean.dupont@")
+    Traceback (most recent call last):
+    ...
+    dossiers.identifiers.IdentifierFormatError: Adresse e-mail invalide : il manque le domaine après « @ » (jean.dupont@).
+    """  # noqa: E501
+    try:
+        return email_validator.validate_email(value.strip(), check_deliverability=False).normalized
+    except email_validator.EmailNotValidError as exc:
+        if "@" not in value:
+            why_fr, why_en = "il manque « @ »", "the '@' is missing"
+        elif value.strip().endswith("@"):
+            why_fr, why_en = "il manque le domaine après « @ »", "the domain after '@' is missing"
+        else:
+            why_fr, why_en = f"format incorrect ({exc})", f"wrong format ({exc})"
+        raise _fail(IdentifierFormatError, EMAIL, field, value, why_fr, why_en) from None

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dossiers.db import Base
 
 BUILTIN_ROLES = ("admin", "sales_rep", "group_lead", "compliance", "operator")
+# Roles that see every customer on the portal (`dossiers.customers.access`).
+ALL_CUSTOMERS_ROLES = frozenset({"admin", "compliance"})
 
 
 class Team(Base):
@@ -21,6 +23,11 @@ class Team(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", use_alter=True))
+
+    lead: Mapped[StaffUser | None] = relationship(foreign_keys=[lead_id], post_update=True)
+    members: Mapped[list[StaffUser]] = relationship(
+        back_populates="team", foreign_keys="StaffUser.team_id", order_by="StaffUser.login"
+    )
 
 
 class StaffUser(Base):
@@ -37,10 +44,14 @@ class StaffUser(Base):
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
     @property
     def role_names(self) -> set[str]:
         return {r.role for r in self.roles}
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_names
 
 
 class StaffRole(Base):
