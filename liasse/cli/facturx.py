@@ -1,0 +1,65 @@
+"""`liasse facturx check FILE.pdf`: run the Factur-X checks on any PDF (aliased as invoices check).
+
+Prints each failed rule (id and message) and the warnings; exits 0 when the file passes the PDF
+container checks, the XSD, the EN 16931 and the French BR-FR schematrons, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from documents.errors import DocumentError
+from documents.facturx.check import check_facturx
+from documents.facturx.validation import FacturXReport
+from dossiers.i18n import tr
+from liasse.cli.context import console
+
+NAME = "facturx"
+app = typer.Typer(
+    help="Factur-X: check an invoice PDF (XSD, EN 16931, BR-FR).", no_args_is_help=True
+)
+
+
+def print_report(path: Path, report: FacturXReport, show_warnings: bool = True) -> None:
+    checks = ", ".join(report.checks_run)
+    if report.ok:
+        console.print(
+            f"[green]OK[/] {path} — {tr('contrôles', 'checks')} : {checks}", highlight=False
+        )
+    else:
+        console.print(
+            f"[bold red]{tr('REFUSÉ', 'REJECTED')}[/] {path} — "
+            f"{len(report.failures)} {tr('règle(s) en échec', 'failed rule(s)')} ({checks})",
+            highlight=False,
+        )
+        for violation in report.failures:
+            console.print(f"  ✗ [{violation.check}] {violation.rule_id}: {violation.message}",
+                          highlight=False, markup=False)
+    if show_warnings:
+        for violation in report.warnings:
+            console.print(f"  ! [{violation.check}] {violation.rule_id}: {violation.message}",
+                          highlight=False, markup=False)
+
+
+@app.command("check")
+def check(
+    files: list[Path] = typer.Argument(..., help="Factur-X PDF files to check."),
+    warnings: bool = typer.Option(True, "--warnings/--no-warnings", help="Show warnings."),
+) -> None:
+    """Check Factur-X PDFs; exit code 1 if any file fails."""
+    failed = 0
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DocumentError(
+                f"Fichier illisible : {path} ({exc.strerror})",
+                f"Unreadable file: {path} ({exc.strerror})",
+            ) from exc
+        report = check_facturx(data)
+        print_report(path, report, warnings)
+        failed += not report.ok
+    if failed:
+        raise typer.Exit(code=1)
