@@ -6,3 +6,7 @@ Each domain package adds its models module here, one import per line.
 import dossiers.audit.models
 import dossiers.customers.models
 import dossiers.staff.models  # noqa: F401
+import dossiers.archive.models  # noqa: F401
+import dossiers.invoicing.models  # noqa: F401
+import dossiers.circuits.versions  # noqa: F401
+import dossiers.files.models  # noqa: F401
