@@ -1,0 +1,223 @@
+"""Starting files and applying decisions: the pure machine plus rows, locking and audit.
+
+Every function works inside the caller's transaction (`with transaction(factory) as s:`) and
+records one audit event there. Concurrency: the file row is versioned (`version_id_col`) and is
+updated *first* in each command, so a second decider working from the same state fails on the
+version check (PostgreSQL) or, having waited for the first (SQLite's `BEGIN IMMEDIATE`), finds the
+step already decided; both surface as `ConflictError`, and the loser's transaction writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from dossiers import audit
+from dossiers.circuits import Circuit, pinned_circuit, register_version
+from dossiers.customers.models import Customer
+from dossiers.db import utcnow
+from dossiers.errors import ConflictError, NotFound, ValidationError
+from dossiers.files import state_machine as machine
+from dossiers.files.mapping import view_of, write_view
+from dossiers.files.models import CustomerFile, FileStep
+from dossiers.files.states import SYSTEM, Actor
+from dossiers.staff.models import StaffUser
+
+
+# --- lookups -------------------------------------------------------------------------------
+def get_file(session: Session, file_id: int) -> CustomerFile:
+    file = session.get(CustomerFile, file_id)
+    if file is None:
+        raise NotFound(f"Dossier {file_id} introuvable.", f"File {file_id} not found.")
+    return file
+
+
+def get_step(session: Session, step_row_id: int) -> FileStep:
+    row = session.get(FileStep, step_row_id)
+    if row is None:
+        raise NotFound(f"Étape {step_row_id} introuvable.", f"Step {step_row_id} not found.")
+    return row
+
+
+def staff_actor(session: Session, login: str) -> Actor:
+    """The acting staff user with their roles; unknown or inactive logins are refused."""
+    user = session.scalars(select(StaffUser).where(StaffUser.login == login)).one_or_none()
+    if user is None or not user.active:
+        raise NotFound(f"Utilisateur « {login} » inconnu ou inactif.",
+                       f"Unknown or inactive user '{login}'.")
+    return Actor(login=user.login, roles=frozenset(user.role_names))
+
+
+def circuit_of(session: Session, file: CustomerFile) -> Circuit:
+    return pinned_circuit(session, file.circuit_name, file.circuit_version)
+
+
+# --- starting ------------------------------------------------------------------------------
+def start_file(
+    session: Session,
+    *,
+    customer_id: int,
+    circuit: Circuit,
+    actor: str,
+    parent_invoice_ref: str | None = None,
+    at: datetime | None = None,
+) -> CustomerFile:
+    """Open a file for a customer on the circuit's current version (pinned from now on)."""
+    at = at or utcnow()
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"Client {customer_id} introuvable.", f"Customer {customer_id} not found.")
+    is_dispute = any(step.kind == "dispute" for step in circuit.steps)
+    if is_dispute and not (parent_invoice_ref or "").strip():
+        raise ValidationError(
+            f"Le circuit « {circuit.name} » traite un litige : indiquez la facture concernée.",
+            f"Circuit '{circuit.name}' handles a dispute: give the disputed invoice.",
+        )
+    version = register_version(session, circuit, actor=actor)
+    view = machine.start(circuit, at)
+    file = CustomerFile(
+        customer_id=customer.id,
+        circuit_name=circuit.name,
+        circuit_version=version.version,
+        state=view.state,
+        parent_invoice_ref=(parent_invoice_ref or "").strip() or None,
+        opened_by=actor,
+        opened_at=at,
+    )
+    session.add(file)
+    write_view(file, view, circuit, at)
+    session.flush()
+    audit.record(
+        session, "file.started", subject_type="customer_file", subject_id=file.id, actor=actor,
+        customer_id=customer.id, at=at,
+        data={"circuit": circuit.name, "circuit_version": version.version,
+              "first_step": circuit.first_step.id, "parent_invoice_ref": file.parent_invoice_ref},
+    )
+    return file
+
+
+# --- decisions on a step (human) -----------------------------------------------------------
+def approve(session: Session, step_row_id: int, login: str, *, reason: str | None = None,
+            outcome: str | None = None, at: datetime | None = None) -> machine.Transition:
+    return _on_step(session, step_row_id, login, at,
+                    lambda seq, actor: machine.Approve(seq, actor, reason, outcome))
+
+
+def reject(session: Session, step_row_id: int, login: str, *, reason: str,
+           at: datetime | None = None) -> machine.Transition:
+    return _on_step(session, step_row_id, login, at,
+                    lambda seq, actor: machine.Reject(seq, actor, reason))
+
+
+def revoke(session: Session, step_row_id: int, login: str, *, reason: str,
+           at: datetime | None = None) -> machine.Transition:
+    """Withdraw the approval recorded on `step_row_id` (the next step must not have started)."""
+    return _on_step(session, step_row_id, login, at,
+                    lambda seq, actor: machine.Revoke(seq, actor, reason))
+
+
+def delegate(session: Session, step_row_id: int, login: str, *, to_login: str,
+             reason: str | None = None, at: datetime | None = None) -> machine.Transition:
+    staff_actor(session, to_login)  # the colleague must exist and be active
+    return _on_step(session, step_row_id, login, at,
+                    lambda seq, actor: machine.Delegate(seq, actor, to_login, reason))
+
+
+def request_document(session: Session, step_row_id: int, login: str, *, document: str,
+                     due_at: datetime, reason: str | None = None,
+                     at: datetime | None = None) -> machine.Transition:
+    return _on_step(session, step_row_id, login, at,
+                    lambda seq, actor: machine.RequestDocument(seq, actor, document, due_at,
+                                                               reason))
+
+
+# --- automatic steps (flows and workers) ---------------------------------------------------
+def claim_automatic(session: Session, step_row_id: int, *, worker: Actor = SYSTEM,
+                    at: datetime | None = None) -> machine.Transition:
+    """Mark a pending automatic step running; of two workers claiming it, one gets a conflict."""
+    return _on_step(session, step_row_id, worker, at,
+                    lambda seq, actor: machine.StartAutomatic(seq, actor))
+
+
+def complete_automatic(session: Session, step_row_id: int, *, note: str | None = None,
+                       worker: Actor = SYSTEM, at: datetime | None = None) -> machine.Transition:
+    return _on_step(session, step_row_id, worker, at,
+                    lambda seq, actor: machine.CompleteAutomatic(seq, actor, note))
+
+
+def fail_automatic(session: Session, step_row_id: int, *, reason: str, worker: Actor = SYSTEM,
+                   at: datetime | None = None) -> machine.Transition:
+    return _on_step(session, step_row_id, worker, at,
+                    lambda seq, actor: machine.FailAutomatic(seq, actor, reason))
+
+
+# --- decisions on the file -----------------------------------------------------------------
+def receive_document(session: Session, file_id: int, *, document: str, actor: Actor = SYSTEM,
+                     at: datetime | None = None) -> machine.Transition:
+    file = get_file(session, file_id)
+    return _execute(session, file, machine.ReceiveDocument(actor, document), actor, at)
+
+
+def cancel_file(session: Session, file_id: int, login: str, *, reason: str,
+                at: datetime | None = None) -> machine.Transition:
+    file = get_file(session, file_id)
+    actor = staff_actor(session, login)
+    return _execute(session, file, machine.Cancel(actor, reason), actor, at)
+
+
+# --- the one place where a command meets the database --------------------------------------
+def _on_step(session: Session, step_row_id: int, who: str | Actor, at: datetime | None,
+             build: Any) -> machine.Transition:
+    row = get_step(session, step_row_id)
+    actor = who if isinstance(who, Actor) else staff_actor(session, who)
+    return _execute(session, row.file, build(row.seq, actor), actor, at)
+
+
+def _execute(session: Session, file: CustomerFile, command: machine.Command, actor: Actor,
+             at: datetime | None) -> machine.Transition:
+    at = at or utcnow()
+    circuit = circuit_of(session, file)
+    before = view_of(file)
+    transition = machine.decide(circuit, before, command, at)
+    # Version check first: the file row is updated (and locked) before any step row changes,
+    # so a concurrent loser fails here rather than on a step-row unique constraint.
+    file.updated_at = at
+    flag_modified(file, "updated_at")
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise ConflictError(
+            f"Le dossier {file.id} vient d'être modifié par quelqu'un d'autre : "
+            "rechargez-le avant de décider.",
+            f"File {file.id} was just changed by someone else: reload it before deciding.",
+        ) from exc
+    write_view(file, transition.view, circuit, at)
+    session.flush()
+    audit.record(
+        session, transition.event, subject_type="customer_file", subject_id=file.id,
+        actor=actor.login, customer_id=file.customer_id, at=at,
+        data=_audit_data(command, before.state.value, file),
+    )
+    return transition
+
+
+def _audit_data(command: machine.Command, state_before: str, file: CustomerFile) -> dict[str, Any]:
+    data: dict[str, Any] = {"command": type(command).__name__, "file_state_before": state_before,
+                            "file_state": file.state.value, "current_step": file.current_step}
+    for name in ("seq", "reason", "outcome", "to_login", "document", "note"):
+        value = getattr(command, name, None)
+        if value is not None:
+            data[name] = value
+    due_at = getattr(command, "due_at", None)
+    if due_at is not None:
+        data["due_at"] = due_at.isoformat()
+    if "seq" in data:
+        row = next(r for r in file.steps if r.seq == data["seq"])
+        data["step_id"] = row.step_id
+        data["step_row_id"] = row.id
+    return data
