@@ -10,3 +10,4 @@ import dossiers.archive.models  # noqa: F401
 import dossiers.invoicing.models  # noqa: F401
 import dossiers.circuits.versions  # noqa: F401
 import dossiers.files.models  # noqa: F401
+import signing.otp.models  # noqa: F401
