@@ -1,0 +1,1 @@
+"""SMS one-time codes: issue, keyed hash, check, expire, lock, rate-limit."""
