@@ -60,10 +60,10 @@ def _reason(error: Mapping[str, Any]) -> tuple[str, str]:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "missing":
         return "champ obligatoire", "required field"
-    if kind == "string_too_long":
+    if kind in {"string_too_long", "too_long"}:
         n = ctx.get("max_length")
         return f"{n} caractères au plus", f"at most {n} characters"
-    if kind == "string_too_short":
+    if kind in {"string_too_short", "too_short"}:
         return "ne peut pas être vide", "cannot be empty"
     if kind in {"greater_than_equal", "greater_than"}:
         limit = ctx.get("ge", ctx.get("gt"))
@@ -108,7 +108,15 @@ def _blank_to_none(value: Any) -> Any:
 
 # Optional text: blank means "not given".
 Blank = BeforeValidator(_blank_to_none)
-Text38 = Annotated[str | None, Blank, StringConstraints(strip_whitespace=True, max_length=38)]
+
+
+def OptText(max_length: int) -> Any:
+    """Optional text of at most `max_length` characters (blank counts as not given)."""
+    text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)]
+    return Annotated[text | None, Blank]
+
+
+Text38 = OptText(38)
 
 
 def checked(validator: Any) -> Any:

@@ -23,6 +23,7 @@ from dossiers.customers.edge import (
     Iban,
     MandateReference,
     Mobile,
+    OptText,
     Phone,
     Siret,
     Text38,
@@ -34,10 +35,6 @@ from dossiers.identifiers import siren_of_fr_vat
 
 POSTAL_LINE = 38
 
-
-def OptText(max_length: int) -> Any:
-    return Annotated[str | None, Blank, StringConstraints(strip_whitespace=True,
-                                                          max_length=max_length)]
 
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
