@@ -110,7 +110,7 @@ def _describe(error: Any) -> tuple[str, str]:
         return "champ inconnu", "unknown field"
     if kind == "literal_error":
         expected = ctx.get("expected", "")
-        return (f"valeur « {given} » invalide, attendu : {expected}",
+        return (f"valeur « {given} » invalide, attendu : {expected.replace(' or ', ' ou ')}",
                 f"invalid value '{given}', expected: {expected}")
     if kind == "greater_than":
         return (f"doit être > {ctx.get('gt')} (reçu {given})",

@@ -20,8 +20,8 @@ from dossiers.db import utcnow
 from dossiers.errors import IllegalTransition, ValidationError
 from dossiers.files.attachments import DEFAULT_MAX_BYTES, check_content
 from dossiers.files.models import FileDocument
-from dossiers.files.service import get_file, receive_document, staff_actor
-from dossiers.files.states import FileState
+from dossiers.files.service import get_file, receive_document
+from dossiers.files.states import Actor, FileState
 
 DOCUMENT_KINDS: tuple[str, ...] = get_args(StepKind)
 
@@ -34,11 +34,14 @@ def attach_document(
     data: bytes,
     original_name: str,
     kind: str,
-    login: str,
+    uploaded_by: str,
     max_bytes: int = DEFAULT_MAX_BYTES,
     at: datetime | None = None,
 ) -> FileDocument:
-    """Check, store and record one attachment; it answers a pending request to the customer."""
+    """Check, store and record one attachment; it answers a pending request to the customer.
+
+    `uploaded_by` is a staff login or a customer label from the portal (`customer:C000123`).
+    """
     at = at or utcnow()
     if kind not in DOCUMENT_KINDS:
         choices = ", ".join(DOCUMENT_KINDS)
@@ -46,7 +49,7 @@ def attach_document(
             f"Nature de document « {kind} » inconnue ; choisir parmi : {choices}.",
             f"Unknown document kind '{kind}'; choose among: {choices}.",
         )
-    actor = staff_actor(session, login)
+    actor = Actor(login=uploaded_by)
     file = get_file(session, file_id)
     if file.state not in (FileState.IN_PROGRESS, FileState.WAITING_CUSTOMER):
         raise IllegalTransition(

@@ -1,0 +1,132 @@
+"""`liasse files start|show|attach|next|cancel`: customer files on their circuits."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from dossiers.blobs import BlobStore
+from dossiers.circuits import load_circuit
+from dossiers.customers.models import Customer
+from dossiers.db import transaction
+from dossiers.errors import NotFound
+from dossiers.files import queries, service
+from dossiers.files.documents import attach_document
+from dossiers.i18n import tr
+from liasse.cli.context import console, session_factory, settings
+
+NAME = "files"
+app = typer.Typer(help="Dossiers clients. / Customer files.", no_args_is_help=True)
+
+
+def default_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "—"
+
+
+@app.command("start")
+def start(
+    customer: str = typer.Option(..., "--customer", help="Customer number, e.g. C000001."),
+    circuit: str = typer.Option("default", "--circuit", help="Circuit name (circuits/*.yaml)."),
+    invoice: str | None = typer.Option(None, "--invoice", help="Disputed invoice (dispute)."),
+    actor: str = typer.Option(None, "--as", help="Who opens the file (audit trail)."),
+) -> None:
+    """Open a file for a customer on the current version of a circuit."""
+    path = settings().circuits_dir / f"{circuit}.yaml"
+    if not path.exists():
+        raise NotFound(f"Circuit « {circuit} » introuvable ({path}).",
+                       f"Circuit '{circuit}' not found ({path}).")
+    definition = load_circuit(path)
+    with transaction(session_factory()) as session:
+        row = session.scalars(select(Customer).where(Customer.number == customer)).one_or_none()
+        if row is None:
+            raise NotFound(f"Client « {customer} » introuvable.",
+                           f"Customer '{customer}' not found.")
+        file = service.start_file(session, customer_id=row.id, circuit=definition,
+                                  actor=actor or default_actor(), parent_invoice_ref=invoice)
+        file_id, version, step = file.id, file.circuit_version, file.current_step
+    console.print(tr(
+        f"Dossier {file_id} ouvert (circuit {circuit} v{version}), étape en cours : {step}.",
+        f"File {file_id} opened (circuit {circuit} v{version}), current step: {step}.",
+    ))
+
+
+@app.command("show")
+def show(file_id: int = typer.Argument(..., help="File id.")) -> None:
+    """A file, its step runs and its documents."""
+    with session_factory()() as session:
+        file = service.get_file(session, file_id)
+        customer = session.get(Customer, file.customer_id)
+        console.print(
+            f"[bold]{tr('Dossier', 'File')} {file.id}[/] — {customer.number if customer else '?'}"
+            f" — {file.circuit_name} v{file.circuit_version} — [bold]{file.state.value}[/]"
+            + (f" ({file.outcome})" if file.outcome else ""),
+            highlight=False,
+        )
+        if file.parent_invoice_ref:
+            label = tr("Facture en litige", "Disputed invoice")
+            console.print(f"{label} : {file.parent_invoice_ref}", highlight=False)
+        console.print(f"{tr('Ouvert', 'Opened')} {when(file.opened_at)} — "
+                      f"{tr('clos', 'closed')} {when(file.closed_at)}", highlight=False)
+        steps = Table("id", "#", tr("étape", "step"), tr("état", "state"), tr("rôle", "role"),
+                      tr("échéance", "due"), tr("décidé par", "decided by"), tr("motif", "reason"))
+        for row in file.steps:
+            steps.add_row(str(row.id), str(row.seq), row.step_id, row.state.value,
+                          row.assignee or row.role or "—", when(row.due_at),
+                          f"{row.decided_by} {when(row.decided_at)}" if row.decided_by else "—",
+                          row.reason or row.revoke_reason or row.requested_document or "")
+        console.print(steps)
+        if file.documents:
+            docs = Table("id", tr("nature", "kind"), tr("nom", "name"), tr("type", "type"),
+                         tr("taille", "size"), "sha256")
+            for doc in file.documents:
+                docs.add_row(str(doc.id), doc.kind, doc.original_name, doc.media_type,
+                             str(doc.size), doc.sha256[:16] + "…")
+            console.print(docs)
+
+
+@app.command("next")
+def next_action(file_id: int = typer.Argument(..., help="File id.")) -> None:
+    """What the file waits for now (the question the customer-file flow asks)."""
+    with session_factory()() as session:
+        plan = queries.plan_next(session, file_id)
+    console.print(f"step_row_id={plan.step_row_id} {plan.action}", highlight=False)
+
+
+@app.command("attach")
+def attach(
+    file_id: int = typer.Argument(..., help="File id."),
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    kind: str = typer.Option(..., "--kind", help="order_form, supporting_documents, contract…"),
+    actor: str = typer.Option(None, "--as", help="Who attaches it (audit trail)."),
+) -> None:
+    """Attach a document after checking its content (type, size, no active PDF content)."""
+    store = BlobStore(settings().blob_dir)
+    data = path.read_bytes()
+    with transaction(session_factory()) as session:
+        document = attach_document(session, store, file_id, data=data, original_name=path.name,
+                                   kind=kind, uploaded_by=actor or default_actor(),
+                                   max_bytes=settings().max_upload_bytes)
+        doc_id, media_type, digest = document.id, document.media_type, document.sha256
+    console.print(tr(f"Pièce {doc_id} acceptée ({media_type}, sha256 {digest}).",
+                     f"Document {doc_id} accepted ({media_type}, sha256 {digest})."))
+
+
+@app.command("cancel")
+def cancel(
+    file_id: int = typer.Argument(..., help="File id."),
+    actor: str = typer.Option(..., "--as", help="Staff login (admin or operator)."),
+    reason: str = typer.Option(None, "--reason", help="Why the file is cancelled."),
+) -> None:
+    """Cancel an open file (administrators and operators)."""
+    with transaction(session_factory()) as session:
+        service.cancel_file(session, file_id, actor, reason=reason or "")
+    console.print(tr(f"Dossier {file_id} annulé.", f"File {file_id} cancelled."))
