@@ -19,12 +19,13 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, FlexibleChecksumError
 from dateutil.tz import tzlocal
 
 from dossiers.archive.keys import check_key, check_metadata
 from dossiers.archive.store import (
     COMPLIANCE,
+    CorruptObject,
     ObjectInfo,
     ObjectLocked,
     ObjectMissing,
@@ -154,8 +155,11 @@ class S3Archive:
         return self._info(key, self._on_object("head_object", key, version_id))
 
     def get(self, key: str, version_id: str | None = None) -> StoredObject:
-        response = self._on_object("get_object", key, version_id)
-        body = response["Body"].read()
+        response = self._on_object("get_object", key, version_id, ChecksumMode="ENABLED")
+        try:
+            body = response["Body"].read()  # botocore checks the stored SHA-256 while reading
+        except FlexibleChecksumError as exc:
+            raise CorruptObject(key, version_id, "S3 checksum mismatch") from exc
         return StoredObject(self._info(key, response), body)
 
     def extend_retention(self, key: str, version_id: str, retain_until: datetime) -> None:

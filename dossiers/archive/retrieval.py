@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from dossiers.archive.context import Archive
 from dossiers.archive.errors import DocumentIntegrityFailure
 from dossiers.archive.models import ArchivedDocument, ArchiveState
-from dossiers.archive.store import META_SHA256, ObjectMissing
+from dossiers.archive.store import META_SHA256, CorruptObject, ObjectMissing
 from dossiers.audit import record
 from dossiers.db import transaction
 from dossiers.errors import NotFound
@@ -78,6 +78,8 @@ def check_object(archive: Archive, row: ArchivedDocument) -> tuple[bytes | None,
     except ObjectMissing:
         return None, Mismatch("missing", f"{row.key} version {row.version_id} is missing",
                               "missing")
+    except CorruptObject as exc:
+        return None, Mismatch("content", exc.detail, "unreadable (store checksum mismatch)")
     actual = hashlib.sha256(stored.body).hexdigest()
     if actual != row.sha256:
         return stored.body, Mismatch("content", f"expected {row.sha256}, read {actual}", actual)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from dossiers.errors import IllegalTransition, LiasseError, NotFound
+from dossiers.errors import IllegalTransition, IntegrityFailure, LiasseError, NotFound
 
 COMPLIANCE = "COMPLIANCE"
 
@@ -109,6 +109,17 @@ class ObjectLocked(IllegalTransition):
             f"L'archive refuse la suppression de {key} (version {version_id}) : {why}.",
             f"The archive refuses to delete {key} (version {version_id}): {why}.",
         )
+
+
+class CorruptObject(IntegrityFailure):
+    """The backend's own checksum check failed while reading (S3 `x-amz-checksum-sha256`)."""
+
+    def __init__(self, key: str, version_id: str | None, detail: str) -> None:
+        super().__init__(
+            f"Contenu altéré pour {key} (version {version_id}) : {detail}.",
+            f"Corrupted content for {key} (version {version_id}): {detail}.",
+        )
+        self.detail = detail
 
 
 class StoreError(LiasseError):

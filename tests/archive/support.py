@@ -88,5 +88,8 @@ def remove_object(backend: ArchiveStore, key: str, version_id: str) -> None:
     if not _in_process_moto(backend):
         pytest.skip("cannot remove a locked version from an external S3 endpoint")
     bucket, _version = _moto_key(backend, key, version_id)
-    bucket.keys.setlist(key, [v for v in bucket.keys.getlist(key)
-                              if str(v.version_id) != version_id])
+    remaining = [v for v in bucket.keys.getlist(key) if str(v.version_id) != version_id]
+    if remaining:
+        bucket.keys.setlist(key, remaining)
+    else:
+        bucket.keys.pop(key)
