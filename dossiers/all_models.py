@@ -11,3 +11,5 @@ import dossiers.invoicing.models  # noqa: F401
 import dossiers.circuits.versions  # noqa: F401
 import dossiers.files.models  # noqa: F401
 import signing.otp.models  # noqa: F401
+import signing.sessions.models  # noqa: F401
+import dossiers.deposits.models  # noqa: F401

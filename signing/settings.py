@@ -26,7 +26,9 @@ class SigningSettings(BaseSettings):
     seal_cert: Path | None = Field(
         default=None, description="Seal certificate: PKCS#12 (.p12/.pfx) or PEM; demo PKI if unset."
     )
-    seal_key: Path | None = Field(default=None, description="PEM private key when seal_cert is PEM.")
+    seal_key: Path | None = Field(
+        default=None, description="PEM private key when seal_cert is PEM."
+    )
     seal_password: SecretStr | None = Field(default=None, description="PKCS#12 / key password.")
     seal_chain: Path | None = Field(default=None, description="PEM bundle of intermediate certs.")
 

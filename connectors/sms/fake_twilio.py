@@ -33,8 +33,12 @@ API_VERSION = "2010-04-01"
 def _error(status: int, code: int, message: str) -> JSONResponse:
     return JSONResponse(
         status_code=status,
-        content={"code": code, "message": message, "status": status,
-                 "more_info": f"https://www.twilio.com/docs/errors/{code}"},
+        content={
+            "code": code,
+            "message": message,
+            "status": status,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        },
     )
 
 
@@ -107,14 +111,26 @@ def create_app(account_sid: str, auth_token: str, outbox: Outbox) -> FastAPI:
         now = format_datetime(datetime.now(UTC), usegmt=True)
         uri = f"/{API_VERSION}/Accounts/{sid}/Messages/{message_sid}.json"
         resource = {
-            "account_sid": sid, "api_version": API_VERSION, "body": body,
-            "date_created": now, "date_sent": None, "date_updated": now,
-            "direction": "outbound-api", "error_code": None, "error_message": None,
-            "from": from_, "messaging_service_sid": form.get("MessagingServiceSid"),
-            "num_media": "0", "num_segments": "1", "price": None, "price_unit": "USD",
-            "sid": message_sid, "status": "queued",
+            "account_sid": sid,
+            "api_version": API_VERSION,
+            "body": body,
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": from_,
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "num_media": "0",
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": message_sid,
+            "status": "queued",
             "subresource_uris": {"media": uri.replace(".json", "/Media.json")},
-            "to": to, "uri": uri,
+            "to": to,
+            "uri": uri,
         }
         if token:
             by_idempotency_token[token] = resource
@@ -137,14 +153,23 @@ def _free_port() -> int:
 class FakeTwilioServer:
     """Runs the fake with uvicorn in a background thread on 127.0.0.1 (context manager)."""
 
-    def __init__(self, account_sid: str, auth_token: str, outbox_file: Path | None = None,
-                 port: int | None = None) -> None:
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        outbox_file: Path | None = None,
+        port: int | None = None,
+    ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.outbox = Outbox(outbox_file)
         self.port = port or _free_port()
-        config = uvicorn.Config(create_app(account_sid, auth_token, self.outbox),
-                                host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn.Config(
+            create_app(account_sid, auth_token, self.outbox),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 

@@ -11,14 +11,17 @@ class OtpError(SigningError):
 
 class NoCodeSent(OtpError):
     def __init__(self) -> None:
-        super().__init__("Aucun code n'a été envoyé ; demandez un code.",
-                         "No code was sent; ask for a code.")
+        super().__init__(
+            "Aucun code n'a été envoyé ; demandez un code.", "No code was sent; ask for a code."
+        )
 
 
 class WrongCode(OtpError):
     def __init__(self, remaining: int) -> None:
-        super().__init__(f"Code incorrect ; il reste {remaining} essai(s).",
-                         f"Wrong code; {remaining} attempt(s) left.")
+        super().__init__(
+            f"Code incorrect ; il reste {remaining} essai(s).",
+            f"Wrong code; {remaining} attempt(s) left.",
+        )
         self.remaining = remaining
 
 
@@ -32,8 +35,10 @@ class ChallengeLocked(OtpError):
 
 class CodeExpired(OtpError):
     def __init__(self) -> None:
-        super().__init__("Ce code a expiré ; demandez-en un nouveau.",
-                         "This code has expired; ask for a new one.")
+        super().__init__(
+            "Ce code a expiré ; demandez-en un nouveau.",
+            "This code has expired; ask for a new one.",
+        )
 
 
 class CodeAlreadyUsed(OtpError):

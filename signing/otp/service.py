@@ -124,9 +124,19 @@ def issue_code(
     send = OtpSend(signer_ref=signer_ref, sent_at=now, idempotency_key=uuid.uuid4().hex)
     session.add(send)
     session.flush()
-    record_event(session, "signing.code_sent", subject, request,
-                 {"document_sha256": document_sha256, "expires_at": challenge.expires_at.isoformat(),
-                  "send": len(recent) + 1, "failed_attempts": challenge.failed_attempts}, at=now)
+    record_event(
+        session,
+        "signing.code_sent",
+        subject,
+        request,
+        {
+            "document_sha256": document_sha256,
+            "expires_at": challenge.expires_at.isoformat(),
+            "send": len(recent) + 1,
+            "failed_attempts": challenge.failed_attempts,
+        },
+        at=now,
+    )
     return IssuedCode(code, send.idempotency_key, challenge.expires_at, send.id)
 
 
@@ -137,10 +147,14 @@ def record_delivery(session: Session, send_id: int, message_sid: str) -> None:
 
 
 def sends_in_window(session: Session, signer_ref: str, now: datetime, policy: OtpPolicy) -> int:
-    return session.scalar(
-        select(func.count()).select_from(OtpSend).where(
-            OtpSend.signer_ref == signer_ref, OtpSend.sent_at > now - policy.send_window)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OtpSend)
+            .where(OtpSend.signer_ref == signer_ref, OtpSend.sent_at > now - policy.send_window)
+        )
+        or 0
+    )
 
 
 def check_code(
@@ -161,14 +175,30 @@ def check_code(
     if challenge is not None:
         _apply(challenge, result, policy, now)
     action = "signing.code_verified" if result.accepted else "signing.code_rejected"
-    record_event(session, action, subject, request,
-                 {"outcome": result.outcome.value, "document_sha256": document_sha256,
-                  "remaining_attempts": result.remaining_attempts}, at=now)
+    record_event(
+        session,
+        action,
+        subject,
+        request,
+        {
+            "outcome": result.outcome.value,
+            "document_sha256": document_sha256,
+            "remaining_attempts": result.remaining_attempts,
+        },
+        at=now,
+    )
     return result
 
 
-def _evaluate(challenge: OtpChallenge | None, signer_ref: str, document_sha256: str, code: str,
-              key: bytes, policy: OtpPolicy, now: datetime) -> CheckResult:
+def _evaluate(
+    challenge: OtpChallenge | None,
+    signer_ref: str,
+    document_sha256: str,
+    code: str,
+    key: bytes,
+    policy: OtpPolicy,
+    now: datetime,
+) -> CheckResult:
     if challenge is None:
         return CheckResult(Outcome.NO_CODE, policy.max_attempts)
     remaining = max(0, policy.max_attempts - challenge.failed_attempts)

@@ -56,7 +56,7 @@ def sign_incrementally(
     *,
     new_field: fields.SigFieldSpec | None = None,
 ) -> bytes:
-    """Sign the field `request.field_name` (existing, or `new_field` if given) and return the PDF."""
+    """Sign the field `request.field_name` (existing, or `new_field`); return the new PDF."""
     writer = open_incremental(pdf_bytes)
     meta = signers.PdfSignatureMetadata(
         field_name=request.field_name,

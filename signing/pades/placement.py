@@ -29,11 +29,24 @@ class SignatureBox:
         return (self.x1, self.y1, self.x2, self.y2)
 
 
-def boxes_in_a_row(count: int, *, left: int = 50, bottom: int = 60, width: int = 160,
-                   height: int = 60, gap: int = 20, page: int = -1) -> list[SignatureBox]:
+def boxes_in_a_row(
+    count: int,
+    *,
+    left: int = 50,
+    bottom: int = 60,
+    width: int = 160,
+    height: int = 60,
+    gap: int = 20,
+    page: int = -1,
+) -> list[SignatureBox]:
     """A simple default layout: one box per signer side by side at the bottom of a page."""
     return [
-        SignatureBox(left + i * (width + gap), bottom, left + i * (width + gap) + width,
-                     bottom + height, page)
+        SignatureBox(
+            left + i * (width + gap),
+            bottom,
+            left + i * (width + gap) + width,
+            bottom + height,
+            page,
+        )
         for i in range(count)
     ]

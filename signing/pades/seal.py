@@ -34,7 +34,9 @@ class CompanySeal:
         )
 
 
-def seal_pdf(pdf_bytes: bytes, seal: CompanySeal | None = None, *, reason: str | None = None) -> bytes:
+def seal_pdf(
+    pdf_bytes: bytes, seal: CompanySeal | None = None, *, reason: str | None = None
+) -> bytes:
     """Seal a PDF with the company seal (the configured one unless `seal` is given)."""
     if seal is None:
         from signing.pki.context import default_signing_pki

@@ -23,6 +23,7 @@ def sign_field(
         pdf_bytes,
         signer,
         profile,
-        SignatureRequest(field_name=field_name, reason=reason, name=signer_name,
-                         contact_info=contact),
+        SignatureRequest(
+            field_name=field_name, reason=reason, name=signer_name, contact_info=contact
+        ),
     )

@@ -21,7 +21,9 @@ def http_timestamper(url: str, timeout: int = 10) -> TimeStamper:
     return HTTPTimeStamper(url, timeout=timeout)
 
 
-def local_timestamper(cert_path: Path, key_path: Path, chain_path: Path | None = None) -> TimeStamper:
+def local_timestamper(
+    cert_path: Path, key_path: Path, chain_path: Path | None = None
+) -> TimeStamper:
     cert = load_pem_certs(cert_path)[0]
     key = serialization.load_pem_private_key(key_path.read_bytes(), None)
     der = key.private_bytes(

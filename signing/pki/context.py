@@ -60,35 +60,47 @@ def build_signing_pki(s: SigningSettings) -> SigningPki:
         return demo
 
     password = s.signing_ca_password.get_secret_value().encode() if s.signing_ca_password else None
-    ca_kwargs = {"crl_url": s.signing_ca_crl_url,
-                 "validity": timedelta(minutes=s.signer_cert_minutes)}
+    ca_kwargs = {
+        "crl_url": s.signing_ca_crl_url,
+        "validity": timedelta(minutes=s.signer_cert_minutes),
+    }
     if s.signing_ca_cert and s.signing_ca_key:
         ca = SigningCA.from_files(s.signing_ca_cert, s.signing_ca_key, password, **ca_kwargs)
     else:
         files = demo_files()
-        ca = SigningCA.from_files(files.path(demo_pki.SIGNING_CA),
-                                  files.path(demo_pki.SIGNING_CA_KEY), **ca_kwargs)
+        ca = SigningCA.from_files(
+            files.path(demo_pki.SIGNING_CA), files.path(demo_pki.SIGNING_CA_KEY), **ca_kwargs
+        )
 
     seal_password = s.seal_password.get_secret_value().encode() if s.seal_password else None
     if s.seal_cert:
         seal = load_seal_signer(s.seal_cert, s.seal_key, seal_password, s.seal_chain)
     else:
         files = demo_files()
-        seal = load_seal_signer(files.path(demo_pki.SEAL), files.path(demo_pki.SEAL_KEY),
-                                chain_path=files.path(demo_pki.ROOT))
+        seal = load_seal_signer(
+            files.path(demo_pki.SEAL),
+            files.path(demo_pki.SEAL_KEY),
+            chain_path=files.path(demo_pki.ROOT),
+        )
 
     if s.tsa_url:
         timestamper: TimeStamper = http_timestamper(s.tsa_url)
     else:
         files = demo_files()
-        timestamper = local_timestamper(files.path(demo_pki.TSA), files.path(demo_pki.TSA_KEY),
-                                        files.path(demo_pki.ROOT))
+        timestamper = local_timestamper(
+            files.path(demo_pki.TSA), files.path(demo_pki.TSA_KEY), files.path(demo_pki.ROOT)
+        )
 
     roots = load_pem_certs(s.trust_roots) if s.trust_roots else []
     if demo is not None:
         roots += load_pem_certs(demo.path(demo_pki.ROOT))
-    return SigningPki(signing_ca=ca, seal_signer=seal, timestamper=timestamper,
-                      trust_roots=roots, level=PadesLevel(s.pades_level))
+    return SigningPki(
+        signing_ca=ca,
+        seal_signer=seal,
+        timestamper=timestamper,
+        trust_roots=roots,
+        level=PadesLevel(s.pades_level),
+    )
 
 
 @lru_cache(maxsize=1)

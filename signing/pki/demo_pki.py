@@ -62,7 +62,7 @@ def _generate(out: Path, company: str, now: datetime) -> None:
     root_key = new_key()
     root = self_signed_root(f"{company} - racine de démonstration", root_key, now, years=20)
 
-    def issue(common_name: str, profile: CertProfile, years: int):  # noqa: ANN202
+    def issue(common_name: str, profile: CertProfile, years: int):
         key = new_key()
         cert = build_certificate(
             subject=name(common_name, organization=company),

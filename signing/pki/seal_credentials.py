@@ -65,7 +65,8 @@ def _load_cached(
             )
     except Exception as exc:  # pyHanko/cryptography raise many types for a bad file or password
         raise SealCredentialsError(
-            f"Impossible de charger le cachet ({cert_path.name}) : mot de passe ou fichier invalide.",
+            f"Impossible de charger le cachet ({cert_path.name}) : mot de passe ou fichier "
+            "invalide.",
             f"Cannot load the seal ({cert_path.name}): wrong password or invalid file.",
         ) from exc
     if signer is None or signer.signing_cert is None:

@@ -32,8 +32,11 @@ def name(common_name: str, organization: str = "Liasse", **extra: str) -> x509.N
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
         x509.NameAttribute(NameOID.COMMON_NAME, common_name),
     ]
-    oids = {"email": NameOID.EMAIL_ADDRESS, "serial": NameOID.SERIAL_NUMBER,
-            "unit": NameOID.ORGANIZATIONAL_UNIT_NAME}
+    oids = {
+        "email": NameOID.EMAIL_ADDRESS,
+        "serial": NameOID.SERIAL_NUMBER,
+        "unit": NameOID.ORGANIZATIONAL_UNIT_NAME,
+    }
     attributes += [x509.NameAttribute(oids[key], value) for key, value in extra.items()]
     return x509.Name(attributes)
 
@@ -72,7 +75,7 @@ def build_certificate(
         .add_extension(x509.BasicConstraints(ca=profile.is_ca, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
-    authority_public = (issuer_cert.public_key() if issuer_cert else issuer_key.public_key())
+    authority_public = issuer_cert.public_key() if issuer_cert else issuer_key.public_key()
     builder = builder.add_extension(
         x509.AuthorityKeyIdentifier.from_issuer_public_key(authority_public),  # type: ignore[arg-type]
         critical=False,
@@ -118,11 +121,17 @@ def _key_usage(profile: CertProfile) -> x509.KeyUsage:
     )
 
 
-def self_signed_root(common_name: str, key: PrivateKey, now: datetime, years: int) -> x509.Certificate:
+def self_signed_root(
+    common_name: str, key: PrivateKey, now: datetime, years: int
+) -> x509.Certificate:
     subject = name(common_name)
     return build_certificate(
-        subject=subject, subject_key=key, issuer=subject, issuer_key=key,
-        not_before=now - timedelta(days=1), not_after=now + timedelta(days=365 * years),
+        subject=subject,
+        subject_key=key,
+        issuer=subject,
+        issuer_key=key,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=365 * years),
         profile=CertProfile(is_ca=True),
     )
 
@@ -146,6 +155,10 @@ def cert_pem(cert: x509.Certificate) -> bytes:
 
 def key_pem(key: IssuerKey, password: bytes | None = None) -> bytes:
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
     )
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )

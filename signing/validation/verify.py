@@ -38,11 +38,15 @@ def verify_pdf(
         reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
         embedded = list(reader.embedded_signatures)
     except (PdfReadError, ValueError, KeyError, IndexError, TypeError) as exc:
-        return VerificationReport([], None, [tr(f"PDF illisible : {exc}", f"Unreadable PDF: {exc}")])
+        return VerificationReport(
+            [], None, [tr(f"PDF illisible : {exc}", f"Unreadable PDF: {exc}")]
+        )
     context_kwargs: dict[str, Any] = {"trust_roots": trust_roots, "allow_fetching": allow_fetching}
     dss, revinfo = _read_dss(reader)
     reports = [_check(sig, dss, context_kwargs, revinfo) for sig in embedded]
-    problems = [] if reports else [tr("Aucune signature dans ce fichier.", "No signature in this file.")]
+    problems = (
+        [] if reports else [tr("Aucune signature dans ce fichier.", "No signature in this file.")]
+    )
     return VerificationReport(reports, find_evidence_page(pdf_bytes), problems)
 
 
@@ -54,7 +58,7 @@ def _read_dss(reader: PdfFileReader) -> tuple[DocumentSecurityStore | None, bool
     return dss, bool(dss.crls or dss.ocsps)
 
 
-def _context(dss: DocumentSecurityStore | None, kwargs: dict[str, Any]):  # noqa: ANN202
+def _context(dss: DocumentSecurityStore | None, kwargs: dict[str, Any]):
     from pyhanko_certvalidator import ValidationContext
 
     return dss.as_validation_context(kwargs) if dss else ValidationContext(**kwargs)
@@ -68,8 +72,12 @@ def _coverage(level: SignatureCoverageLevel | None) -> str:
     return "partial"
 
 
-def _check(sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None,
-           kwargs: dict[str, Any], revinfo: bool) -> SignatureReport:
+def _check(
+    sig: EmbeddedPdfSignature,
+    dss: DocumentSecurityStore | None,
+    kwargs: dict[str, Any],
+    revinfo: bool,
+) -> SignatureReport:
     is_timestamp = sig.sig_object_type == "/DocTimeStamp"
     try:
         if is_timestamp:
@@ -78,8 +86,11 @@ def _check(sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None,
             status = validate_pdf_signature(sig, _context(dss, kwargs), _context(dss, kwargs))
     except (SignatureValidationError, UnacceptableSignerError, ValueError, KeyError) as exc:
         return _broken(sig, is_timestamp, str(exc))
-    kind = "document-timestamp" if is_timestamp else (
-        "seal" if (sig.field_name or "").startswith(SEAL_FIELD_PREFIX) else "signature")
+    kind = (
+        "document-timestamp"
+        if is_timestamp
+        else ("seal" if (sig.field_name or "").startswith(SEAL_FIELD_PREFIX) else "signature")
+    )
     ts = status if is_timestamp else status.timestamp_validity
     problems = []
     if not status.intact:
@@ -91,8 +102,9 @@ def _check(sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None,
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
         problems.append(tr("horodatage invalide", "invalid timestamp"))
     if not status.bottom_line and not problems:
-        problems.append(tr("modifications non autorisées après signature",
-                           "disallowed changes after signing"))
+        problems.append(
+            tr("modifications non autorisées après signature", "disallowed changes after signing")
+        )
     return SignatureReport(
         field_name=sig.field_name or "?",
         kind=kind,
@@ -113,8 +125,18 @@ def _check(sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None,
 
 def _broken(sig: EmbeddedPdfSignature, is_timestamp: bool, reason: str) -> SignatureReport:
     return SignatureReport(
-        field_name=sig.field_name or "?", kind="document-timestamp" if is_timestamp else "signature",
-        signer="?", signing_time=None, timestamp=None, timestamp_valid=None, intact=False,
-        valid=False, trusted=False, revocation_info=False, coverage="partial", modifications="?",
-        ok=False, problems=(reason,),
+        field_name=sig.field_name or "?",
+        kind="document-timestamp" if is_timestamp else "signature",
+        signer="?",
+        signing_time=None,
+        timestamp=None,
+        timestamp_valid=None,
+        intact=False,
+        valid=False,
+        trusted=False,
+        revocation_info=False,
+        coverage="partial",
+        modifications="?",
+        ok=False,
+        problems=(reason,),
     )

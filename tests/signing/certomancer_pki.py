@@ -31,8 +31,14 @@ VALIDITY = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2100-01-01T00
 def _ca_extensions(crl_repo: str | None) -> list[dict]:
     extensions: list[dict] = [
         {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
-        {"id": "key_usage", "critical": True, "smart-value": {
-            "schema": "key-usage", "params": ["digital_signature", "key_cert_sign", "crl_sign"]}},
+        {
+            "id": "key_usage",
+            "critical": True,
+            "smart-value": {
+                "schema": "key-usage",
+                "params": ["digital_signature", "key_cert_sign", "crl_sign"],
+            },
+        },
     ]
     if crl_repo:
         extensions.append(_crl_dp(crl_repo))
@@ -40,18 +46,28 @@ def _ca_extensions(crl_repo: str | None) -> list[dict]:
 
 
 def _crl_dp(repo: str) -> dict:
-    return {"id": "crl_distribution_points",
-            "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": [repo]}}}
+    return {
+        "id": "crl_distribution_points",
+        "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": [repo]}},
+    }
 
 
 def _ocsp_aia(responder: str) -> dict:
-    return {"id": "authority_information_access",
-            "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": [responder]}}}
+    return {
+        "id": "authority_information_access",
+        "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": [responder]}},
+    }
 
 
 def _leaf(usages: list[str], *extra: dict) -> list[dict]:
-    return [{"id": "key_usage", "critical": True,
-             "smart-value": {"schema": "key-usage", "params": usages}}, *extra]
+    return [
+        {
+            "id": "key_usage",
+            "critical": True,
+            "smart-value": {"schema": "key-usage", "params": usages},
+        },
+        *extra,
+    ]
 
 
 def build_config(key_dir: Path, url_prefix: str) -> dict:
@@ -60,46 +76,95 @@ def build_config(key_dir: Path, url_prefix: str) -> dict:
         (key_dir / f"{label}.key.pem").write_bytes(key_pem(new_key()))
     return {
         "external-url-prefix": url_prefix,
-        "keysets": {ARCH: {"path-prefix": str(key_dir), "keys": {
-            label: {"path": f"{label}.key.pem"} for label in labels}}},
-        "pki-architectures": {ARCH: {
-            "keyset": ARCH,
-            "entity-defaults": {"country-name": "FR", "organization-name": "Liasse Test"},
-            "entities": {
-                "root": {"common-name": "Liasse Test Root"},
-                "signing-ca": {"common-name": "Liasse Signing CA"},
-                "seal": {"common-name": "Liasse Test Seal"},
-                "tsa": {"common-name": "Liasse Test TSA"},
-                "ocsp": {"common-name": "Liasse Test OCSP"},
-            },
-            "certs": {
-                "root": {"subject": "root", "issuer": "root", "validity": VALIDITY,
-                         "extensions": _ca_extensions(None)},
-                "signing-ca": {"issuer": "root", "validity": VALIDITY,
-                               "extensions": _ca_extensions("root")},
-                "seal": {"issuer": "root", "validity": VALIDITY, "extensions": _leaf(
-                    ["digital_signature", "non_repudiation"], _crl_dp("root"), _ocsp_aia("root"))},
-                "tsa": {"issuer": "root", "validity": VALIDITY, "extensions": _leaf(
-                    ["digital_signature"],
-                    {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
-                    _crl_dp("root"))},
-                "ocsp": {"issuer": "root", "validity": VALIDITY, "extensions": _leaf(
-                    ["digital_signature"],
-                    {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
-                    {"id": "ocsp_no_check"})},
-            },
-            "services": {
-                "ocsp": {"root": {"for-issuer": "root", "responder-cert": "ocsp",
-                                  "signing-key": "ocsp"}},
-                "crl-repo": {
-                    "root": {"for-issuer": "root", "signing-key": "root",
-                             "simulated-update-schedule": "P30D"},
-                    "signing-ca": {"for-issuer": "signing-ca", "signing-key": "signing-ca",
-                                   "simulated-update-schedule": "P30D"},
+        "keysets": {
+            ARCH: {
+                "path-prefix": str(key_dir),
+                "keys": {label: {"path": f"{label}.key.pem"} for label in labels},
+            }
+        },
+        "pki-architectures": {
+            ARCH: {
+                "keyset": ARCH,
+                "entity-defaults": {"country-name": "FR", "organization-name": "Liasse Test"},
+                "entities": {
+                    "root": {"common-name": "Liasse Test Root"},
+                    "signing-ca": {"common-name": "Liasse Signing CA"},
+                    "seal": {"common-name": "Liasse Test Seal"},
+                    "tsa": {"common-name": "Liasse Test TSA"},
+                    "ocsp": {"common-name": "Liasse Test OCSP"},
                 },
-                "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
-            },
-        }},
+                "certs": {
+                    "root": {
+                        "subject": "root",
+                        "issuer": "root",
+                        "validity": VALIDITY,
+                        "extensions": _ca_extensions(None),
+                    },
+                    "signing-ca": {
+                        "issuer": "root",
+                        "validity": VALIDITY,
+                        "extensions": _ca_extensions("root"),
+                    },
+                    "seal": {
+                        "issuer": "root",
+                        "validity": VALIDITY,
+                        "extensions": _leaf(
+                            ["digital_signature", "non_repudiation"],
+                            _crl_dp("root"),
+                            _ocsp_aia("root"),
+                        ),
+                    },
+                    "tsa": {
+                        "issuer": "root",
+                        "validity": VALIDITY,
+                        "extensions": _leaf(
+                            ["digital_signature"],
+                            {
+                                "id": "extended_key_usage",
+                                "critical": True,
+                                "value": ["time_stamping"],
+                            },
+                            _crl_dp("root"),
+                        ),
+                    },
+                    "ocsp": {
+                        "issuer": "root",
+                        "validity": VALIDITY,
+                        "extensions": _leaf(
+                            ["digital_signature"],
+                            {
+                                "id": "extended_key_usage",
+                                "critical": True,
+                                "value": ["ocsp_signing"],
+                            },
+                            {"id": "ocsp_no_check"},
+                        ),
+                    },
+                },
+                "services": {
+                    "ocsp": {
+                        "root": {
+                            "for-issuer": "root",
+                            "responder-cert": "ocsp",
+                            "signing-key": "ocsp",
+                        }
+                    },
+                    "crl-repo": {
+                        "root": {
+                            "for-issuer": "root",
+                            "signing-key": "root",
+                            "simulated-update-schedule": "P30D",
+                        },
+                        "signing-ca": {
+                            "for-issuer": "signing-ca",
+                            "signing-key": "signing-ca",
+                            "simulated-update-schedule": "P30D",
+                        },
+                    },
+                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
+                },
+            }
+        },
     }
 
 
@@ -146,11 +211,11 @@ def running_test_pki(folder: Path) -> Iterator[TestPki]:
     config = CertomancerConfig(config_dict, key_search_dir=str(folder))
     arch = config.get_pki_arch(ARCH)
     for label in ("root", "signing-ca", "seal", "tsa", "ocsp"):
-        (folder / f"{label}.cert.pem").write_bytes(pem.armor("CERTIFICATE", arch.get_cert(label).dump()))
+        (folder / f"{label}.cert.pem").write_bytes(
+            pem.armor("CERTIFICATE", arch.get_cert(label).dump())
+        )
     animator = Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False)
-    server = make_server(
-        "127.0.0.1", port, animator, threaded=True, request_handler=_QuietHandler
-    )
+    server = make_server("127.0.0.1", port, animator, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -20,6 +20,7 @@ from signing.otp.errors import (
 )
 from signing.otp.models import OtpChallenge
 from signing.otp.service import Outcome
+
 from .clock import ManualClock
 
 KEY = b"k" * 32
@@ -37,15 +38,18 @@ def clock() -> ManualClock:
 
 def issue(db: sessionmaker[Session], clock: ManualClock, doc: str = DOC) -> str:
     with transaction(db) as s:
-        return service.issue_code(s, SIGNER, doc, key=KEY, subject=SUBJECT, request=REQUEST,
-                                  clock=clock).code
+        return service.issue_code(
+            s, SIGNER, doc, key=KEY, subject=SUBJECT, request=REQUEST, clock=clock
+        ).code
 
 
-def check(db: sessionmaker[Session], clock: ManualClock, code: str,
-          doc: str = DOC) -> service.CheckResult:
+def check(
+    db: sessionmaker[Session], clock: ManualClock, code: str, doc: str = DOC
+) -> service.CheckResult:
     with transaction(db) as s:
-        return service.check_code(s, SIGNER, doc, code, key=KEY, subject=SUBJECT,
-                                  request=REQUEST, clock=clock)
+        return service.check_code(
+            s, SIGNER, doc, code, key=KEY, subject=SUBJECT, request=REQUEST, clock=clock
+        )
 
 
 def wrong(code: str) -> str:
@@ -121,8 +125,16 @@ def test_changed_document_refuses_the_old_code(db, clock) -> None:
 def test_code_is_bound_to_the_signer(db, clock) -> None:
     code = issue(db, clock)
     with transaction(db) as s:
-        other = service.check_code(s, "session:1/signer:2", DOC, code, key=KEY, subject=SUBJECT,
-                                   request=REQUEST, clock=clock)
+        other = service.check_code(
+            s,
+            "session:1/signer:2",
+            DOC,
+            code,
+            key=KEY,
+            subject=SUBJECT,
+            request=REQUEST,
+            clock=clock,
+        )
     assert other.outcome is Outcome.NO_CODE
 
 
@@ -144,6 +156,9 @@ def test_every_code_event_is_in_the_audit_trail_with_ip_and_user_agent(db, clock
     with db() as s:
         events = s.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert [e.action for e in events] == [
-        "signing.code_sent", "signing.code_rejected", "signing.code_verified"]
+        "signing.code_sent",
+        "signing.code_rejected",
+        "signing.code_verified",
+    ]
     assert all(e.data["ip"] == "203.0.113.7" and e.data["user_agent"] == "pytest" for e in events)
     assert code not in str([e.data for e in events])

@@ -1,0 +1,1 @@
+"""Signing sessions: signers in order (or in parallel), invitations, codes, signatures, evidence."""
