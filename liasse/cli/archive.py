@@ -1,0 +1,201 @@
+"""`liasse archive ...`: find, retrieve, verify, export and manage the legal archive.
+
+Backend and retention come from `LIASSE_ARCHIVE_*` (see `connectors.archive.settings`); the
+local folder `<LIASSE_HOME>/archive` is the default. `verify-export` needs no database.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from connectors.archive import ArchiveSettings, open_store
+from dossiers.archive import (
+    Archive,
+    export_audit_segment,
+    export_customer,
+    find,
+    get_document,
+    place_hold,
+    release_hold,
+    retention_sweep,
+    verify,
+    verify_bundle,
+    verify_rolling,
+)
+from dossiers.customers.models import Customer
+from dossiers.errors import IntegrityFailure, NotFound
+from dossiers.i18n import tr
+from liasse.cli.context import console, session_factory, settings
+
+NAME = "archive"
+app = typer.Typer(help="Archive légale. / Legal archive.", no_args_is_help=True)
+
+ACTOR = typer.Option(None, "--actor", help="Who acts (defaults to cli:<login>).")
+
+
+def _actor(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+def _archive() -> Archive:
+    config = ArchiveSettings()
+    store = open_store(config, default_dir=settings().archive_dir)
+    return Archive(db=session_factory(), backend=store, policy=config.retention_policy())
+
+
+def _customer_id(reference: str) -> int:
+    """A customer number (as printed on documents) or a database id."""
+    with session_factory()() as session:
+        found = session.scalars(select(Customer.id).where(Customer.number == reference)).first()
+        if found is not None:
+            return found
+        if reference.isdigit() and session.get(Customer, int(reference)) is not None:
+            return int(reference)
+    raise NotFound(f"Client introuvable : {reference}.", f"Customer not found: {reference}.")
+
+
+@app.command("find")
+def find_command(
+    customer: str | None = typer.Option(None, help="Customer number or id."),
+    document_type: str | None = typer.Option(None, "--type", help="invoice, contract, ..."),
+    number: str | None = typer.Option(None, help="Document number."),
+    issued_from: str | None = typer.Option(None, "--from", help="Issued on or after (ISO)."),
+    issued_to: str | None = typer.Option(None, "--to", help="Issued on or before (ISO)."),
+    deleted: bool = typer.Option(False, "--deleted", help="Include deleted documents."),
+) -> None:
+    """List archived documents."""
+    customer_id = _customer_id(customer) if customer else None
+    with session_factory()() as session:
+        rows = find(session, customer_id=customer_id, document_type=document_type,
+                    document_number=number, include_deleted=deleted,
+                    issued_from=date.fromisoformat(issued_from) if issued_from else None,
+                    issued_to=date.fromisoformat(issued_to) if issued_to else None)
+    table = Table("id", "type", tr("numéro", "number"), tr("client", "customer"),
+                  tr("émis le", "issued"), tr("conservé jusqu'au", "retained until"),
+                  tr("gel", "hold"), "sha256", tr("état", "state"))
+    for row in rows:
+        table.add_row(str(row.id), row.document_type, row.document_number,
+                      str(row.customer_id or ""), row.issue_date.isoformat(),
+                      row.retain_until.date().isoformat(), "✓" if row.legal_hold else "",
+                      row.sha256[:16], row.state.value)
+    console.print(table)
+
+
+@app.command("get")
+def get_command(
+    record_id: int = typer.Argument(..., help="Archive record id (see `find`)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the document."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Retrieve a document after checking its SHA-256 (exit 7 on mismatch)."""
+    row, body = get_document(_archive(), record_id, actor=_actor(actor))
+    output.write_bytes(body)
+    console.print(tr(f"[green]OK[/] {row.key} → {output} (SHA-256 vérifié {row.sha256})",
+                     f"[green]OK[/] {row.key} → {output} (SHA-256 checked {row.sha256})"),
+                  highlight=False)
+
+
+@app.command("verify")
+def verify_command(
+    sample: int | None = typer.Option(None, help="Check the N objects verified longest ago."),
+    rolling: bool = typer.Option(False, help="Today's share of the rolling period."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Re-read objects and compare their SHA-256 with the database and their metadata."""
+    archive = _archive()
+    if rolling:
+        report = verify_rolling(archive, ArchiveSettings().verify_period_days, _actor(actor))
+    else:
+        report = verify(archive, sample=sample, actor=_actor(actor))
+    for problem in report.problems:
+        console.print(f"[red]#{problem.record_id}[/] {problem.key}: {problem.kind} "
+                      f"({problem.detail})", highlight=False)
+    if not report.ok:
+        raise IntegrityFailure(
+            f"{len(report.problems)} objet(s) altéré(s) ou manquant(s) sur {report.checked}.",
+            f"{len(report.problems)} object(s) corrupted or missing out of {report.checked}.",
+        )
+    console.print(tr(f"[green]OK[/] {report.checked} objet(s) vérifié(s).",
+                     f"[green]OK[/] {report.checked} object(s) verified."))
+
+
+@app.command("export")
+def export_command(
+    customer: str = typer.Option(..., help="Customer number or id."),
+    output: Path = typer.Option(..., "--output", "-o", help="Zip file to write."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Export a customer's documents, metadata and audit events as a verifiable zip."""
+    path = export_customer(_archive(), _customer_id(customer), output, actor=_actor(actor))
+    console.print(f"[green]OK[/] {path}", highlight=False)
+
+
+@app.command("verify-export")
+def verify_export_command(path: Path = typer.Argument(..., exists=True)) -> None:
+    """Check an export offline (no database): manifest, document hashes, audit event hashes."""
+    report = verify_bundle(path)
+    for problem in report.problems:
+        console.print(f"[red]✗[/] {problem}", highlight=False)
+    if not report.ok:
+        raise IntegrityFailure(f"export altéré : {len(report.problems)} anomalie(s).",
+                               f"export tampered with: {len(report.problems)} problem(s).")
+    console.print(tr(
+        f"[green]OK[/] export intègre : {report.documents} document(s), {report.events} "
+        "événement(s).",
+        f"[green]OK[/] export intact: {report.documents} document(s), {report.events} event(s).",
+    ))
+
+
+@app.command("hold")
+def hold_command(
+    record_ids: list[int] = typer.Argument(..., help="Archive record ids."),
+    reason: str = typer.Option(..., help="Why (e.g. the dispute reference)."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Place documents on legal hold (no deletion, even after retention)."""
+    changed = place_hold(_archive(), record_ids, reason, actor=_actor(actor))
+    console.print(tr(f"{len(changed)} document(s) gelé(s).", f"{len(changed)} document(s) held."))
+
+
+@app.command("release")
+def release_command(
+    record_ids: list[int] = typer.Argument(..., help="Archive record ids."),
+    reason: str = typer.Option(..., help="Why the hold ends."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Lift a legal hold."""
+    changed = release_hold(_archive(), record_ids, reason, actor=_actor(actor))
+    console.print(tr(f"{len(changed)} gel(s) levé(s).", f"{len(changed)} hold(s) released."))
+
+
+@app.command("sweep")
+def sweep_command(
+    execute: bool = typer.Option(False, "--execute", help="Really delete (default: dry run)."),
+    limit: int | None = typer.Option(None, help="At most N documents."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Delete documents past retention and not on hold (dry run unless --execute)."""
+    report = retention_sweep(_archive(), dry_run=not execute, limit=limit, actor=_actor(actor))
+    label = tr("à supprimer", "to delete") if report.dry_run else tr("supprimés", "deleted")
+    ids = report.candidates if report.dry_run else report.deleted
+    console.print(f"{len(ids)} {label}: {ids}", highlight=False)
+    for record_id, why in report.refused.items():
+        console.print(f"[yellow]#{record_id}[/] {why}", highlight=False)
+
+
+@app.command("export-audit-log")
+def export_audit_log_command(actor: str | None = ACTOR) -> None:
+    """Archive the audit events since the last segment as a JSON-lines `audit_log` document."""
+    exported = export_audit_segment(_archive(), actor=_actor(actor))
+    if exported is None:
+        console.print(tr("Rien de nouveau à exporter.", "Nothing new to export."))
+        return
+    segment = exported.segment
+    console.print(f"[green]OK[/] segment {segment.number}: #{segment.first_seq}-#{segment.last_seq}"
+                  f" sha256 {segment.sha256}", highlight=False)
