@@ -136,8 +136,9 @@ class Customer(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
+    # Self-referential joined loading needs `join_depth`, else SQLAlchemy silently loads lazily.
     payer: Mapped[Customer | None] = relationship(
-        remote_side=[id], foreign_keys=[payer_id], lazy="joined"
+        remote_side=[id], foreign_keys=[payer_id], lazy="joined", join_depth=1
     )
     company: Mapped[Customer | None] = relationship(remote_side=[id], foreign_keys=[company_id])
     addresses: Mapped[list[CustomerAddress]] = relationship(

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.audit import AuditEvent, verify
+from dossiers.customers.edge import parse_input
+from dossiers.customers.inputs import CustomerInput
 from dossiers.customers.models import Customer, CustomerState, CustomerType
 from dossiers.customers.service import (
     beneficiaries,
@@ -66,7 +68,7 @@ def test_numbers_are_sequential_and_a_rolled_back_creation_gives_its_number_back
     assert add_customer(last_name="Martin").number == "C000003"
 
 
-@pytest.mark.parametrize(("overrides", "error", "words"), [
+BAD_INPUTS = [
     ({"siret": "73282932000075"}, IdentifierChecksumError, "SIRET invalide"),
     ({"iban": "FR763000600001123456789018"}, IdentifierLengthError, "IBAN invalide"),
     ({"vat_number": "FR4473282932"}, IdentifierLengthError, "TVA"),
@@ -86,19 +88,39 @@ def test_numbers_are_sequential_and_a_rolled_back_creation_gives_its_number_back
     ({"vat_regime": "eu"}, ValidationError, "numéro de TVA"),
     ({"is_public_buyer": True}, ValidationError, "SIRET"),
     ({"last_name": None}, ValidationError, "nom ou une société"),
-    ({"sales_rep_login": "nobody"}, NotFound, "nobody"),
     ({"type": "vip"}, ValidationError, "type de client"),
-])
-def test_bad_input_is_refused_with_a_clear_reason_and_nothing_written(
-    db: sessionmaker[Session], staff: None, overrides: dict[str, object],
-    error: type[Exception], words: str,
+    ({"sales_rep_login": ""}, ValidationError, "commercial"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "error", "words"), BAD_INPUTS)
+def test_bad_input_is_refused_at_the_edge_with_a_clear_reason(
+    overrides: dict[str, object], error: type[Exception], words: str
 ) -> None:
-    before = counts(db)
-    with pytest.raises(error) as caught, transaction(db) as s:
-        create_customer(s, customer_data(**overrides))
+    with pytest.raises(error) as caught:
+        parse_input(CustomerInput, customer_data(**overrides))
     assert words in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("overrides", "error"), [
+    ({"siret": "73282932000075"}, IdentifierChecksumError),
+    ({"iban": "FR7630006000011234567890188"}, IdentifierChecksumError),
+    ({"vat_number": "FR45732829320"}, IdentifierChecksumError),
+    ({"type": "beneficiary"}, ValidationError),
+    ({"type": "beneficiary", "payer_number": "C000077"}, NotFound),
+    ({"sales_rep_login": "nobody"}, NotFound),
+])
+def test_refused_creation_writes_nothing(
+    db: sessionmaker[Session], staff: None, overrides: dict[str, object],
+    error: type[Exception],
+) -> None:
+    before = counts(db)
+    with pytest.raises(error), transaction(db) as s:
+        create_customer(s, customer_data(**overrides))
     assert counts(db) == before
+    with transaction(db) as s:  # and the number was not burnt
+        assert create_customer(s, customer_data()).number == "C000001"
 
 
 def test_beneficiary_links_an_existing_third_party_payer(
