@@ -27,13 +27,17 @@ class ImmutableInvoiceError(IllegalTransition):
 def _was_issued(session: Session, invoice: Invoice | None) -> bool:
     if invoice is None or invoice in session.new:
         return False
-    history = inspect(invoice).attrs.state.history
-    original = history.deleted[0] if history.deleted else invoice.state
+    original = _original(invoice, "state")
     return original is not None and InvoiceState(original) is not InvoiceState.DRAFT
 
 
+def _original(invoice: Invoice, key: str) -> Any:
+    history = inspect(invoice).attrs[key].history
+    return history.deleted[0] if history.deleted else getattr(invoice, key)
+
+
 def _refuse(invoice: Invoice, what_fr: str, what_en: str) -> None:
-    number = invoice.number or f"#{invoice.id}"
+    number = _original(invoice, "number") or f"#{invoice.id}"
     raise ImmutableInvoiceError(
         f"La facture {number} est émise : {what_fr} est interdit ; émettez un avoir.",
         f"Invoice {number} has been issued: {what_en} is not allowed; issue a credit note instead.",
