@@ -397,7 +397,9 @@ def _advance(circuit: Circuit, view: FileView, decided: StepRun, target: str, at
     runs = _replaced(view.runs, decided)
     if target == CLOSE:
         state = FileState.CLOSED_APPROVED if approved else FileState.CLOSED_REJECTED
-        outcome = (decided.outcome or "approved") if approved else "rejected"
+        # A file closed by approval carries the last named outcome chosen on the way (disputes).
+        named = [r.outcome for r in runs if r.state == StepState.APPROVED and r.outcome]
+        outcome = (named[-1] if named else "approved") if approved else "rejected"
         return replace(view, state=state, runs=runs, outcome=outcome, closed_at=at)
     following = _new_run(circuit.step(target), max(r.seq for r in runs) + 1, at)
     return replace(view, state=FileState.IN_PROGRESS, runs=(*runs, following))
