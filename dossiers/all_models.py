@@ -13,3 +13,4 @@ import dossiers.files.models  # noqa: F401
 import signing.otp.models  # noqa: F401
 import signing.sessions.models  # noqa: F401
 import dossiers.deposits.models  # noqa: F401
+import connectors.mail.models  # noqa: F401

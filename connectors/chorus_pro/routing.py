@@ -55,7 +55,7 @@ def read_routing_xml(xml: bytes) -> RoutingData:
         buyer_siret=_text(
             root,
             _AGREEMENT + "ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"
-            "[@schemeID='0002' or not(@schemeID)]",
+            "[@schemeID='0002' or @schemeID='0009' or not(@schemeID)]",
         ),
         service_code=_text(root, _AGREEMENT + "ram:BuyerReference"),
         legal_commitment=_text(
