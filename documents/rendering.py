@@ -29,9 +29,10 @@ from documents.profile import CompanyProfile
 PDF_VARIANT = "pdf/a-3b"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_FILES = {
-    ("normal", "normal"): "DejaVuSans.ttf",
-    ("bold", "normal"): "DejaVuSans-Bold.ttf",
-    ("normal", "italic"): "DejaVuSans-Oblique.ttf",
+    ("Liasse Sans", "normal", "normal"): "DejaVuSans.ttf",
+    ("Liasse Sans", "bold", "normal"): "DejaVuSans-Bold.ttf",
+    ("Liasse Sans", "normal", "italic"): "DejaVuSans-Oblique.ttf",
+    ("Liasse Mono", "normal", "normal"): "DejaVuSansMono.ttf",  # labels: fixed 38-char width
 }
 MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
@@ -91,11 +92,11 @@ def font_faces() -> Markup:
     Returned as `Markup`: it is inserted in a `<style>` element, where HTML escaping would
     corrupt the quotes."""
     rules = []
-    for (weight, style), filename in FONT_FILES.items():
+    for (family, weight, style), filename in FONT_FILES.items():
         path = FONT_DIR / filename
         if path.exists():
             rules.append(
-                "@font-face { font-family: 'Liasse Sans'; "
+                f"@font-face {{ font-family: '{family}'; "
                 f"src: url('{path.as_uri()}'); font-weight: {weight}; font-style: {style}; }}"
             )
     return Markup("\n".join(rules))
