@@ -36,7 +36,7 @@ FIELDS = ("id", "document_type", "document_id", "document_number", "customer_id"
           "retain_until", "legal_hold", "archived_at", "path")
 
 
-def _describe(row: ArchivedDocument) -> dict[str, Any]:
+def describe(row: ArchivedDocument) -> dict[str, Any]:
     return {
         "id": row.id, "document_type": row.document_type, "document_id": row.document_id,
         "document_number": row.document_number, "customer_id": row.customer_id,
@@ -76,7 +76,7 @@ def export_customer(archive: Archive, customer_id: int, destination: Path,
             assert problem is not None
             record_failure(archive, row, problem, actor)
             raise DocumentIntegrityFailure(row.key, row.sha256, problem.actual)
-        entry = _describe(row)
+        entry = describe(row)
         files[entry["path"]] = body
         entries.append(entry)
     files["metadata.json"] = json.dumps(entries, indent=2, ensure_ascii=False).encode()

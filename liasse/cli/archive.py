@@ -7,6 +7,7 @@ local folder `<LIASSE_HOME>/archive` is the default. `verify-export` needs no da
 from __future__ import annotations
 
 import getpass
+import json
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from dossiers.archive import (
     verify_bundle,
     verify_rolling,
 )
+from dossiers.archive.bundle import describe
 from dossiers.customers.models import Customer
 from dossiers.errors import IntegrityFailure, NotFound
 from dossiers.i18n import tr
@@ -68,6 +70,7 @@ def find_command(
     issued_from: str | None = typer.Option(None, "--from", help="Issued on or after (ISO)."),
     issued_to: str | None = typer.Option(None, "--to", help="Issued on or before (ISO)."),
     deleted: bool = typer.Option(False, "--deleted", help="Include deleted documents."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
     """List archived documents."""
     customer_id = _customer_id(customer) if customer else None
@@ -76,6 +79,10 @@ def find_command(
                     document_number=number, include_deleted=deleted,
                     issued_from=date.fromisoformat(issued_from) if issued_from else None,
                     issued_to=date.fromisoformat(issued_to) if issued_to else None)
+    if as_json:
+        for row in rows:
+            console.print_json(json.dumps(describe(row)), indent=None)
+        return
     table = Table("id", "type", tr("numéro", "number"), tr("client", "customer"),
                   tr("émis le", "issued"), tr("conservé jusqu'au", "retained until"),
                   tr("gel", "hold"), "sha256", tr("état", "state"))

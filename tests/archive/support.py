@@ -93,3 +93,20 @@ def remove_object(backend: ArchiveStore, key: str, version_id: str) -> None:
         bucket.keys.setlist(key, remaining)
     else:
         bucket.keys.pop(key)
+
+
+def add_customer(factory: Any, number: str = "C000042") -> int:
+    """A minimal customer row (with its sales rep) so archive rows can reference it."""
+    from dossiers.customers.models import Customer, CustomerType
+    from dossiers.db import transaction
+    from dossiers.staff.models import StaffUser
+
+    with transaction(factory) as session:
+        rep = StaffUser(login=f"rep-{number}", full_name="Rep", email="rep@liasse.example")
+        session.add(rep)
+        session.flush()
+        customer = Customer(number=number, type=CustomerType.NORMAL, last_name="Dupont",
+                            sales_rep_id=rep.id)
+        session.add(customer)
+        session.flush()
+        return customer.id
