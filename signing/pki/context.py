@@ -107,3 +107,16 @@ def build_signing_pki(s: SigningSettings) -> SigningPki:
 def default_signing_pki() -> SigningPki:
     """The process-wide PKI from `LIASSE_*` settings (the seal is loaded once)."""
     return build_signing_pki(get_signing_settings())
+
+
+def verification_roots(s: SigningSettings) -> list[asn1_x509.Certificate]:
+    """Roots `liasse verify` trusts: the configured bundle plus the demo root if one exists.
+
+    Verification never creates a PKI: a machine without the demo root only trusts what it was
+    told to trust.
+    """
+    roots = load_pem_certs(s.trust_roots) if s.trust_roots else []
+    demo_root = s.pki_dir / demo_pki.ROOT
+    if demo_root.is_file():
+        roots += load_pem_certs(demo_root)
+    return roots

@@ -108,7 +108,7 @@ def _check(
     return SignatureReport(
         field_name=sig.field_name or "?",
         kind=kind,
-        signer=status.signing_cert.subject.human_friendly,
+        signer=_signer_name(status.signing_cert),
         signing_time=None if is_timestamp else status.signer_reported_dt,
         timestamp=ts.timestamp if ts is not None else None,
         timestamp_valid=(ts.intact and ts.valid and ts.trusted) if ts is not None else None,
@@ -121,6 +121,14 @@ def _check(
         ok=status.bottom_line and not problems,
         problems=tuple(problems),
     )
+
+
+def _signer_name(cert: asn1_x509.Certificate) -> str:
+    """'Claire Dubois <claire@example.com>' rather than the whole distinguished name."""
+    subject = cert.subject.native
+    common_name = subject.get("common_name") or cert.subject.human_friendly
+    email = subject.get("email_address")
+    return f"{common_name} <{email}>" if email else str(common_name)
 
 
 def _broken(sig: EmbeddedPdfSignature, is_timestamp: bool, reason: str) -> SignatureReport:

@@ -1,0 +1,95 @@
+"""`liasse verify FILE.pdf`: list every signature and say whether the file is intact and trusted.
+
+Exit code 0 only if the file has at least one signature and every signature is intact, valid,
+chained to a trusted root (the Liasse demo root if present, plus `LIASSE_TRUST_ROOTS`) and, when
+timestamped, has a valid timestamp.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from dossiers.i18n import tr
+from liasse.cli.context import console
+from signing.pki.context import verification_roots
+from signing.settings import SigningSettings
+from signing.validation.errors import SignaturesInvalid, VerificationError
+from signing.validation.report import VerificationReport
+from signing.validation.verify import verify_pdf
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return "—"
+    return tr("oui", "yes") if value else tr("NON", "NO")
+
+
+def print_report(report: VerificationReport) -> None:
+    """One block per signature: readable in an 80-column terminal and in CI logs."""
+    total = len(report.signatures)
+    for number, sig in enumerate(report.signatures, start=1):
+        verdict = (
+            f"[green]{tr('valide', 'valid')}[/]"
+            if sig.ok
+            else f"[red]{tr('INVALIDE', 'INVALID')}[/] ({'; '.join(sig.problems)})"
+        )
+        console.print(
+            f"[bold]{number}/{total} {sig.kind_label()}[/] ({sig.field_name}) — {verdict}"
+        )
+        ts_verdict = tr("valide", "valid") if sig.timestamp_valid else tr("INVALIDE", "INVALID")
+        timestamp = f"{_when(sig.timestamp)} ({ts_verdict})" if sig.timestamp else "—"
+        rows = [
+            (tr("Signataire", "Signer"), sig.signer),
+            (tr("Signé le", "Signing time"), _when(sig.signing_time)),
+            (tr("Horodatage", "Timestamp"), timestamp),
+            (tr("Intégrité", "Integrity"), _yes_no(sig.intact and sig.valid)),
+            (tr("Chaîne de confiance", "Chain to trusted root"), _yes_no(sig.trusted)),
+            (tr("Révocation embarquée", "Revocation info present"), _yes_no(sig.revocation_info)),
+            (tr("Couverture", "Coverage"), sig.coverage_label()),
+        ]
+        for label, value in rows:
+            console.print(f"  {label} : {value}", highlight=False)
+    if report.evidence_page:
+        console.print(
+            tr(
+                f"Page de preuve : présente (page {report.evidence_page}).",
+                f"Evidence page: present (page {report.evidence_page}).",
+            )
+        )
+    else:
+        console.print(tr("Page de preuve : absente.", "Evidence page: absent."))
+    for problem in report.problems:
+        console.print(f"[red]{problem}[/]")
+
+
+def verify_command(
+    file: Path = typer.Argument(..., help="PDF file to verify."),
+    fetch: bool = typer.Option(False, "--fetch", help="Fetch missing CRL/OCSP over the network."),
+) -> None:
+    """Verify every PAdES signature, seal and document timestamp of a PDF."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise VerificationError(
+            f"Lecture impossible de {file} : {exc.strerror}.",
+            f"Cannot read {file}: {exc.strerror}.",
+        ) from exc
+    report = verify_pdf(data, verification_roots(SigningSettings()), allow_fetching=fetch)
+    print_report(report)
+    if not report.ok:
+        raise SignaturesInvalid(
+            f"{file.name} : au moins une signature est invalide ou non reconnue.",
+            f"{file.name}: at least one signature is invalid or untrusted.",
+        )
+    console.print(tr("Toutes les signatures sont valides.", "All signatures are valid."))
+
+
+def register(root: typer.Typer) -> None:
+    root.command("verify")(verify_command)
