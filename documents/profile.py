@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from stdnum import bic as std_bic
 from stdnum import iban as std_iban
 from stdnum.fr import siren as std_siren
@@ -130,6 +131,20 @@ def load_profile(path: Path) -> CompanyProfile:
             f"Profil société invalide ({path}) : {detail}",
             f"Invalid company profile ({path}): {detail}",
         ) from exc
+
+
+class ProfileSettings(BaseSettings):
+    """`LIASSE_COMPANY_PROFILE`: path of the issuing company's YAML profile (demo if unset)."""
+
+    model_config = SettingsConfigDict(env_prefix="LIASSE_", extra="ignore")
+
+    company_profile: Path | None = None
+
+
+def current_profile() -> CompanyProfile:
+    """The configured company profile, or the bundled demo profile."""
+    path = ProfileSettings().company_profile
+    return load_profile(path) if path else demo_profile()
 
 
 @lru_cache(maxsize=1)

@@ -63,3 +63,21 @@ def check(
         failed += not report.ok
     if failed:
         raise typer.Exit(code=1)
+
+
+@app.command("samples")
+def samples(
+    folder: Path = typer.Argument(..., help="Folder to write the sample Factur-X PDFs into."),
+) -> None:
+    """Write one validated Factur-X PDF per VAT situation (demo and manual checks)."""
+    from documents.facturx.issue import build_facturx_pdf
+    from documents.facturx.samples import SAMPLES, sample_invoice
+    from documents.profile import current_profile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = current_profile()
+    for kind in SAMPLES:
+        invoice = sample_invoice(kind)
+        target = folder / f"{invoice.number}-{kind}.pdf"
+        target.write_bytes(build_facturx_pdf(invoice, profile))
+        console.print(f"{target}", highlight=False)
