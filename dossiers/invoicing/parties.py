@@ -30,10 +30,11 @@ MANDATORY_NOTE_CODES = ("PMT", "PMD", "AAB")
 class BuyerSnapshot:
     customer_number: str
     name: str
-    address_lines: tuple[str, ...]
+    address_lines: tuple[str, ...]  # name complement, street, address complement (non-empty)
     postcode: str | None
     city: str | None
     country: str
+    contact_name: str | None = None  # the person, when the buyer is a company
     siret: str | None = None
     vat_number: str | None = None
     email: str | None = None
@@ -113,12 +114,12 @@ def buyer_snapshot(customer: Customer) -> BuyerSnapshot:
         vat = identifiers.validate_vat(vat, field="vat_number")
     siret = identifiers.validate_siret(customer.siret) if customer.siret else None
     person = " ".join(p for p in (customer.title, customer.first_name, customer.last_name) if p)
-    lines = (person if customer.company_name else None, customer.address_name_extra,
-             customer.address_street, customer.address_extra)
+    lines = (customer.address_name_extra, customer.address_street, customer.address_extra)
     return BuyerSnapshot(
         customer_number=customer.number,
         name=customer.company_name or person or customer.number,
         address_lines=tuple(line for line in lines if line),
+        contact_name=person if customer.company_name and person else None,
         postcode=customer.postcode,
         city=customer.city,
         country=customer.country or "FR",
