@@ -101,7 +101,7 @@ def _check(
         problems.append(tr("chaîne non reconnue", "untrusted chain"))
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
         problems.append(tr("horodatage invalide", "invalid timestamp"))
-    if not status.bottom_line and not problems:
+    if not _bottom_line(status) and not problems:
         problems.append(
             tr("modifications non autorisées après signature", "disallowed changes after signing")
         )
@@ -118,9 +118,16 @@ def _check(
         revocation_info=revinfo,
         coverage=_coverage(status.coverage),
         modifications=str(getattr(status.modification_level, "name", "?")),
-        ok=status.bottom_line and not problems,
+        ok=_bottom_line(status) and not problems,
         problems=tuple(problems),
     )
+
+
+def _bottom_line(status: Any) -> bool:
+    """pyHanko's overall verdict; document timestamps have no `bottom_line`, so rebuild it."""
+    if hasattr(status, "bottom_line"):
+        return bool(status.bottom_line)
+    return bool(status.intact and status.valid and status.trusted and status.docmdp_ok is not False)
 
 
 def _signer_name(cert: asn1_x509.Certificate) -> str:

@@ -39,13 +39,16 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
         yield pki
 
 
-def make_signing_pki(test_pki: TestPki, level: PadesLevel = PadesLevel.B_T,
-                     seal_level: PadesLevel | None = None) -> SigningPki:
+def make_signing_pki(
+    test_pki: TestPki, level: PadesLevel = PadesLevel.B_T, seal_level: PadesLevel | None = None
+) -> SigningPki:
     roots = load_pem_certs(test_pki.cert_path("root"))
     return SigningPki(
-        signing_ca=SigningCA.from_files(test_pki.cert_path("signing-ca"),
-                                        test_pki.key_path("signing-ca"),
-                                        crl_url=test_pki.signing_ca_crl_url),
+        signing_ca=SigningCA.from_files(
+            test_pki.cert_path("signing-ca"),
+            test_pki.key_path("signing-ca"),
+            crl_url=test_pki.signing_ca_crl_url,
+        ),
         seal_signer=load_seal_signer(test_pki.cert_path("seal"), test_pki.key_path("seal")),
         timestamper=http_timestamper(test_pki.tsa_url),
         trust_roots=roots,
@@ -108,8 +111,9 @@ def make_service(db, signing_pki, fake_twilio, mails, clock):
         deps = SigningDeps(
             factory=db,
             pki=overrides.pop("pki", signing_pki),  # type: ignore[arg-type]
-            sms=TwilioSmsSender(TWILIO_SID, TWILIO_TOKEN, "+33700000000",
-                                base_url=fake_twilio.base_url),
+            sms=TwilioSmsSender(
+                TWILIO_SID, TWILIO_TOKEN, "+33700000000", base_url=fake_twilio.base_url
+            ),
             mailer=mails,
             secret_key=b"s" * 32,
             clock=clock,
@@ -122,8 +126,11 @@ def make_service(db, signing_pki, fake_twilio, mails, clock):
 
 
 def contract_pdf(pages: int = 2) -> bytes:
-    body = "".join(f"<h1>Contrat d'abonnement — page {i + 1}</h1><p>Clauses…</p>"
-                   '<p style="page-break-after: always"></p>' for i in range(pages - 1))
+    body = "".join(
+        f"<h1>Contrat d'abonnement — page {i + 1}</h1><p>Clauses…</p>"
+        '<p style="page-break-after: always"></p>'
+        for i in range(pages - 1)
+    )
     body += "<h1>Signatures</h1><p>Fait en deux exemplaires.</p>"
     return weasyprint.HTML(string=f"<html><body>{body}</body></html>").write_pdf()
 

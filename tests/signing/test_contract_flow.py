@@ -27,14 +27,16 @@ from signing.validation.verify import verify_pdf
 from .conftest import read_code
 
 CUSTOMER = SignerSpec("Claire Dubois", "claire.dubois@client.example", "06 12 34 56 78", "client")
-MANAGER = SignerSpec("Marc Leroy", "marc.leroy@liasse.example", "+33 7 98 76 54 32",
-                     "responsable commercial")
+MANAGER = SignerSpec(
+    "Marc Leroy", "marc.leroy@liasse.example", "+33 7 98 76 54 32", "responsable commercial"
+)
 CUSTOMER_BROWSER = RequestContext("203.0.113.10", "Mozilla/5.0 (Customer)")
 MANAGER_BROWSER = RequestContext("198.51.100.20", "Mozilla/5.0 (Manager)")
 
 
-def sign_as(service, mails, fake_twilio, spec: SignerSpec, phone: str,
-            request: RequestContext) -> None:
+def sign_as(
+    service, mails, fake_twilio, spec: SignerSpec, phone: str, request: RequestContext
+) -> None:
     token = mails.link_for(spec.email)
     shown = service.view(token, request)
     service.request_code(token, request)
@@ -45,9 +47,14 @@ def sign_as(service, mails, fake_twilio, spec: SignerSpec, phone: str,
 def signed(make_service, mails, fake_twilio, contract):
     outcomes: list[SessionOutcome] = []
     service = make_service(on_outcome=outcomes.append)
-    reference = service.open("Contrat d'abonnement 2026", contract, [CUSTOMER, MANAGER],
-                             customer_id=42, subject_ref="customer_file:7/step:contract",
-                             opened_by="vendeur@liasse.example")
+    reference = service.open(
+        "Contrat d'abonnement 2026",
+        contract,
+        [CUSTOMER, MANAGER],
+        customer_id=42,
+        subject_ref="customer_file:7/step:contract",
+        opened_by="vendeur@liasse.example",
+    )
     # only the customer is invited first; the manager cannot act yet
     assert [m.to for m in mails.sent] == [CUSTOMER.email]
     sign_as(service, mails, fake_twilio, CUSTOMER, "+33612345678", CUSTOMER_BROWSER)
@@ -56,8 +63,9 @@ def signed(make_service, mails, fake_twilio, contract):
     return service, reference, outcomes
 
 
-def test_two_party_signature_end_to_end(signed, db, signing_pki, test_pki, tmp_path: Path,
-                                        monkeypatch) -> None:
+def test_two_party_signature_end_to_end(
+    signed, db, signing_pki, test_pki, tmp_path: Path, monkeypatch
+) -> None:
     service, reference, outcomes = signed
     final = service.get(reference)
     assert final.status is SessionStatus.COMPLETED
@@ -107,20 +115,34 @@ def test_two_party_signature_end_to_end(signed, db, signing_pki, test_pki, tmp_p
     assert verify_pdf(final.evidence_pdf, signing_pki.trust_roots).ok
     assert find_evidence_page(final.evidence_pdf) is not None
     evidence_text = "".join(p.extract_text() for p in PdfReader(BytesIO(final.evidence_pdf)).pages)
-    for expected in ("203.0.113.10", "198.51.100.20", "(Manager)",
-                     "Document signé", "Code SMS vérifié", "simple"):
+    for expected in (
+        "203.0.113.10",
+        "198.51.100.20",
+        "(Manager)",
+        "Document signé",
+        "Code SMS vérifié",
+        "simple",
+    ):
         assert expected in evidence_text
     with db() as s:
         actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
         assert verify_chain(s).ok
-    for action in ("signing.opened", "signing.invited", "signing.viewed", "signing.code_sent",
-                   "signing.code_verified", "signing.signed", "signing.completed"):
+    for action in (
+        "signing.opened",
+        "signing.invited",
+        "signing.viewed",
+        "signing.code_sent",
+        "signing.code_verified",
+        "signing.signed",
+        "signing.completed",
+    ):
         assert action in actions
     assert actions.count("signing.signed") == 2
 
 
-def test_manager_cannot_sign_before_the_customer(make_service, mails, fake_twilio,
-                                                 contract) -> None:
+def test_manager_cannot_sign_before_the_customer(
+    make_service, mails, fake_twilio, contract
+) -> None:
     service = make_service()
     reference = service.open("Contrat", contract, [CUSTOMER, MANAGER])
     manager_token = service.signer_token(reference, 2)
@@ -128,8 +150,9 @@ def test_manager_cannot_sign_before_the_customer(make_service, mails, fake_twili
         service.request_code(manager_token, MANAGER_BROWSER)
 
 
-def test_wrong_code_is_counted_and_nothing_is_signed(make_service, mails, fake_twilio,
-                                                     contract) -> None:
+def test_wrong_code_is_counted_and_nothing_is_signed(
+    make_service, mails, fake_twilio, contract
+) -> None:
     service = make_service()
     reference = service.open("Contrat", contract, [CUSTOMER])
     token = mails.link_for(CUSTOMER.email)
