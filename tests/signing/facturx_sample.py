@@ -19,15 +19,21 @@ MINIMUM_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
   <rsm:ExchangedDocument>
     <ram:ID>F2026-000123</ram:ID>
     <ram:TypeCode>380</ram:TypeCode>
-    <ram:IssueDateTime><udt:DateTimeString format="102">20260302</udt:DateTimeString></ram:IssueDateTime>
+    <ram:IssueDateTime>
+      <udt:DateTimeString format="102">20260302</udt:DateTimeString>
+    </ram:IssueDateTime>
   </rsm:ExchangedDocument>
   <rsm:SupplyChainTradeTransaction>
     <ram:ApplicableHeaderTradeAgreement>
       <ram:SellerTradeParty>
         <ram:Name>Liasse SAS</ram:Name>
-        <ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">73282932000074</ram:ID></ram:SpecifiedLegalOrganization>
+        <ram:SpecifiedLegalOrganization>
+          <ram:ID schemeID="0002">73282932000074</ram:ID>
+        </ram:SpecifiedLegalOrganization>
         <ram:PostalTradeAddress><ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>
-        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">FR44732829320</ram:ID></ram:SpecifiedTaxRegistration>
+        <ram:SpecifiedTaxRegistration>
+          <ram:ID schemeID="VA">FR44732829320</ram:ID>
+        </ram:SpecifiedTaxRegistration>
       </ram:SellerTradeParty>
       <ram:BuyerTradeParty><ram:Name>Client SARL</ram:Name></ram:BuyerTradeParty>
     </ram:ApplicableHeaderTradeAgreement>
