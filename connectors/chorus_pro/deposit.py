@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.chorus_pro.client import ChorusProClient
@@ -156,6 +157,17 @@ class Depositor:
     # --- steps -------------------------------------------------------------------------------
     def _claim(self, request: DepositRequest, now: datetime) -> tuple[DepositOutcome | None, bool]:
         """Record the attempt before anything is sent; (outcome, must look up) when not claimed."""
+        try:
+            return self._claim_once(request, now)
+        except IntegrityError as exc:  # another worker inserted the same invoice first
+            raise ConflictError(
+                f"Le dépôt de la facture {request.invoice_number} est déjà en cours.",
+                f"Invoice {request.invoice_number} is already being deposited.",
+            ) from exc
+
+    def _claim_once(
+        self, request: DepositRequest, now: datetime
+    ) -> tuple[DepositOutcome | None, bool]:
         with transaction(self.sessions) as session:
             row = records.find(session, request.invoice_number, lock=True)
             if row is not None and row.state in (S.SUBMITTED, S.SETTLED):
