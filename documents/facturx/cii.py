@@ -23,6 +23,7 @@ from documents.facturx.model import (
     DocumentAllowanceCharge,
     FacturXInvoice,
     InvoiceLine,
+    LineAllowanceCharge,
     Party,
     PaymentMeans,
     PaymentMeansCode,
@@ -145,6 +146,17 @@ def _period(start: date | None, end: date | None) -> list[etree._Element]:
     return [RAM.BillingSpecifiedPeriod(*parts)]
 
 
+def _line_allowance_charge(item: LineAllowanceCharge) -> etree._Element:
+    children = [RAM.ChargeIndicator(UDT.Indicator("true" if item.charge else "false"))]
+    if item.percent is not None:
+        children.append(RAM.CalculationPercent(rate_text(item.percent)))  # BT-138 / BT-143
+    if item.base_amount is not None:
+        children.append(RAM.BasisAmount(money(item.base_amount, "BT-137")))
+    children.append(RAM.ActualAmount(money(item.amount, "BT-136")))
+    children += [*_opt(RAM.ReasonCode, item.reason_code), *_opt(RAM.Reason, item.reason)]
+    return RAM.SpecifiedTradeAllowanceCharge(*children)
+
+
 def _line(line: InvoiceLine) -> etree._Element:
     doc = [RAM.LineID(line.line_id)]  # BT-126
     if line.note:
@@ -175,6 +187,7 @@ def _line(line: InvoiceLine) -> etree._Element:
         RAM.SpecifiedLineTradeSettlement(
             _tax(line.vat_category.value, line.vat_rate),  # BT-151 / BT-152
             *_period(line.period_start, line.period_end),  # BT-134 / BT-135
+            *[_line_allowance_charge(item) for item in line.allowances_charges],  # BG-27/28
             RAM.SpecifiedTradeSettlementLineMonetarySummation(
                 RAM.LineTotalAmount(money(line.net_amount, "BT-131"))
             ),

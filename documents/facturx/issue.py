@@ -37,6 +37,11 @@ MEANS = {
     PaymentMeansCode.SEPA_CREDIT_TRANSFER: ("Virement SEPA", "SEPA credit transfer"),
     PaymentMeansCode.SEPA_DIRECT_DEBIT: ("Prélèvement SEPA", "SEPA direct debit"),
     PaymentMeansCode.BANK_CARD: ("Carte bancaire", "Bank card"),
+    PaymentMeansCode.CREDIT_CARD: ("Carte de crédit", "Credit card"),
+    PaymentMeansCode.DEBIT_CARD: ("Carte de débit", "Debit card"),
+    PaymentMeansCode.DEBIT_TRANSFER: ("Virement (débit)", "Debit transfer"),
+    PaymentMeansCode.PAYMENT_TO_BANK_ACCOUNT: ("Paiement sur compte bancaire",
+                                               "Payment to bank account"),
 }
 
 

@@ -32,9 +32,13 @@ class PaymentMeansCode(StrEnum):
     """UNTDID 4461 payment means (BT-81)."""
 
     CREDIT_TRANSFER = "30"
+    DEBIT_TRANSFER = "31"
+    PAYMENT_TO_BANK_ACCOUNT = "42"
     SEPA_CREDIT_TRANSFER = "58"
     SEPA_DIRECT_DEBIT = "59"
     BANK_CARD = "48"
+    CREDIT_CARD = "54"
+    DEBIT_CARD = "55"
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,21 @@ class Note:
 
 
 @dataclass(frozen=True)
+class LineAllowanceCharge:
+    """BG-27 line allowance (charge=False) or BG-28 line charge (charge=True).
+
+    Already reflected in the line net amount (BT-131): net = qty × net price − allowances + charges.
+    """
+
+    amount: Decimal  # BT-136 / BT-141 (positive)
+    reason: str | None = None  # BT-139 / BT-144
+    reason_code: str | None = None  # BT-140 (UNTDID 5189) / BT-145 (UNTDID 7161)
+    charge: bool = False
+    base_amount: Decimal | None = None  # BT-137 / BT-142
+    percent: Decimal | None = None  # BT-138 / BT-143
+
+
+@dataclass(frozen=True)
 class InvoiceLine:
     """BG-25 invoice line. Amounts exclude VAT."""
 
@@ -94,6 +113,7 @@ class InvoiceLine:
     price_discount: Decimal | None = None  # BT-147 (gross − net, per unit)
     period_start: date | None = None  # BT-134
     period_end: date | None = None  # BT-135
+    allowances_charges: tuple[LineAllowanceCharge, ...] = ()  # BG-27 / BG-28
     beneficiary_name: str | None = None  # printed on the PDF for third-party payer invoices
 
 

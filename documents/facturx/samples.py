@@ -8,6 +8,7 @@ lives in the invoicing domain, these samples only need to be coherent.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -16,6 +17,7 @@ from documents.facturx.model import (
     DocumentAllowanceCharge,
     FacturXInvoice,
     InvoiceLine,
+    LineAllowanceCharge,
     Party,
     PaymentMeans,
     PaymentMeansCode,
@@ -200,11 +202,15 @@ def _discount() -> FacturXInvoice:
             line("1", "Abonnement « Revue Liasse » – 10 exemplaires", "10", "45.00", rate="2.1",
                  gross_price=Decimal("50.00"), price_discount=Decimal("5.00")),
             line("2", "Reliure", "4", "19.90"),
+            replace(line("3", "Coffret collector", "2", "50.00"), net_amount=Decimal("90.00"),
+                    allowances_charges=(LineAllowanceCharge(
+                        Decimal("10.00"), "Remise client 10 %", "95", percent=Decimal("10"),
+                        base_amount=Decimal("100.00")),)),
         ],
         allowances=(
             DocumentAllowanceCharge(
-                Decimal("7.96"), VatCategory.STANDARD, Decimal("20"), "Remise fidélité 10 %",
-                reason_code="95", base_amount=Decimal("79.60"), percent=Decimal("10"),
+                Decimal("16.96"), VatCategory.STANDARD, Decimal("20"), "Remise fidélité 10 %",
+                reason_code="95", base_amount=Decimal("169.60"), percent=Decimal("10"),
             ),
             DocumentAllowanceCharge(
                 Decimal("6.00"), VatCategory.STANDARD, Decimal("20"), "Frais de port",
@@ -276,8 +282,6 @@ def _direct_debit() -> FacturXInvoice:
     invoice = complete(
         "FA-2026-000108", FRENCH_BUYER, [line("1", "Abonnement mensuel", "1", "9.90", rate="2.1")]
     )
-    from dataclasses import replace
-
     profile = demo_profile()
     debit = PaymentMeans(
         PaymentMeansCode.SEPA_DIRECT_DEBIT,
@@ -287,6 +291,16 @@ def _direct_debit() -> FacturXInvoice:
         remittance_info=invoice.number,
     )
     return replace(invoice, payment_means=(debit,), payment_terms="Prélèvement SEPA à échéance")
+
+
+def _card() -> FacturXInvoice:
+    invoice = complete(
+        "FA-2026-000109", FRENCH_BUYER,
+        [line("1", "Hors-série « Cartes et territoires »", "2", "14.90", rate="5.5")],
+    )
+    card = PaymentMeans(PaymentMeansCode.BANK_CARD, card_last_digits="4242",
+                        remittance_info=invoice.number, information="Payée par carte en ligne")
+    return replace(invoice, payment_means=(card,), payment_terms="Payée par carte bancaire")
 
 
 SAMPLES = {
@@ -299,6 +313,7 @@ SAMPLES = {
     "public": _public,
     "credit_note": _credit_note,
     "direct_debit": _direct_debit,
+    "card": _card,
 }
 
 

@@ -118,7 +118,11 @@ def test_third_party_payer_names_beneficiaries(built: dict[str, FacturXDocument]
 
 def test_discount_and_charge_totals(built: dict[str, FacturXDocument]) -> None:
     xml = built["discount"].xml
-    assert xpath(xml, "//ram:AllowanceTotalAmount/text()") == ["7.96"]
+    assert xpath(xml, "//ram:AllowanceTotalAmount/text()") == ["16.96"]
+    line_allowance = "//ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge"
+    assert xpath(xml, f"{line_allowance}/ram:ActualAmount/text()") == ["10.00"]
+    assert xpath(xml, f"{line_allowance}/ram:CalculationPercent/text()") == ["10.00"]
+    assert "Remise client 10 % : -10,00 €" in pdf_text(built["discount"].pdf)
     assert xpath(xml, "//ram:ChargeTotalAmount/text()") == ["6.00"]
     assert xpath(xml, "//ram:GrossPriceProductTradePrice/ram:ChargeAmount/text()") == ["50.00"]
 
@@ -129,6 +133,15 @@ def test_direct_debit_carries_mandate_and_creditor_id(built: dict[str, FacturXDo
     assert xpath(xml, "//ram:CreditorReferenceID/text()") == ["FR12ZZZ123456"]
     assert xpath(xml, "//ram:PayerPartyDebtorFinancialAccount/ram:IBANID/text()") == [
         "FR7630004000031234567890143"
+    ]
+
+
+def test_card_payment(built: dict[str, FacturXDocument]) -> None:
+    xml = built["card"].xml
+    means = "//ram:SpecifiedTradeSettlementPaymentMeans"
+    assert xpath(xml, f"{means}/ram:TypeCode/text()") == ["48"]
+    assert xpath(xml, f"{means}/ram:ApplicableTradeSettlementFinancialCard/ram:ID/text()") == [
+        "4242"
     ]
 
 
