@@ -82,10 +82,10 @@ def tasks(session: Session, today: date, *, staff_login: str | None = None) -> T
     )
 
 
-def mark_done(session: Session, action_id: int, *, by_login: str,
+def mark_done(session: Session, action_id: int, *, by_login: str | None = None,
               at: datetime | None = None) -> CustomerAction:
     """Close a task so it leaves the list; closing twice is refused."""
-    user = get_staff(session, by_login)
+    user = get_staff(session, by_login) if by_login else None
     action = session.get(CustomerAction, action_id)
     if action is None:
         raise NotFound(f"Action inconnue : {action_id}.", f"Unknown action: {action_id}.")
@@ -94,8 +94,9 @@ def mark_done(session: Session, action_id: int, *, by_login: str,
                             f"Action {action_id} is already done.")
     action.done = True
     action.done_at = at or utcnow()
-    action.done_by_id = user.id
+    action.done_by_id = user.id if user else None
     session.flush()
     record(session, "customer.action_done", subject_type="customer_action",
-           subject_id=action.id, actor=user.login, customer_id=action.customer_id)
+           subject_id=action.id, actor=user.login if user else "system",
+           customer_id=action.customer_id)
     return action

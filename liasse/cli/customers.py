@@ -1,0 +1,334 @@
+"""`liasse customers ...`: create, list, show, search, export and maintain customer records.
+
+Every command opens one transaction: a refused input prints one line and writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from dossiers.customers.actions import add_action
+from dossiers.customers.addresses import add_address
+from dossiers.customers.export import COLUMNS, DEFAULT_COLUMNS, export_customers
+from dossiers.customers.models import Customer, CustomerAction, CustomerState, CustomerType
+from dossiers.customers.npai import record_postal_return
+from dossiers.customers.search import quick_search
+from dossiers.customers.selection import define_selection_code, set_selection
+from dossiers.customers.service import (
+    change_state,
+    company_contacts,
+    create_customer,
+    get_customer,
+    update_customer,
+)
+from dossiers.db import transaction
+from dossiers.errors import ValidationError
+from dossiers.i18n import tr
+from liasse.cli import context
+
+NAME = "customers"
+app = typer.Typer(help="Fichier clients. / Customer records.", no_args_is_help=True)
+
+ACTOR = "cli"
+
+
+def _date(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"Date invalide pour {option} : « {text} » (AAAA-MM-JJ attendu).",
+                              f"Invalid date for {option}: '{text}' (YYYY-MM-DD expected)."
+                              ) from None
+
+
+def _choice(enum_type: type[Any], value: str, option: str) -> Any:
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_type)
+        raise ValidationError(f"Valeur inconnue pour {option} : {value} (choix : {allowed}).",
+                              f"Unknown value for {option}: {value} (choices: {allowed})."
+                              ) from None
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    """Only the options the user actually passed."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@app.command("add")
+def add(
+    sales_rep: str = typer.Option(..., "--sales-rep", help="Login of the sales rep."),
+    type_: str = typer.Option("normal", "--type",
+                              help="normal | third_party_payer | beneficiary | prospect"),
+    company: bool = typer.Option(False, "--company", help="This record is a company."),
+    company_name: str = typer.Option(None, "--company-name"),
+    company_number: str = typer.Option(None, "--company-number",
+                                       help="Attach as a contact of this company record."),
+    title: str = typer.Option(None, "--title"),
+    last_name: str = typer.Option(None, "--last-name"),
+    first_name: str = typer.Option(None, "--first-name"),
+    name_extra: str = typer.Option(None, "--name-extra", help="Address line 3."),
+    street: str = typer.Option(None, "--street", help="Address line 4."),
+    address_extra: str = typer.Option(None, "--address-extra", help="Address line 5."),
+    postcode: str = typer.Option(None, "--postcode"),
+    city: str = typer.Option(None, "--city"),
+    country: str = typer.Option("FR", "--country"),
+    email: str = typer.Option(None, "--email"),
+    mobile: str = typer.Option(None, "--mobile"),
+    phone: str = typer.Option(None, "--phone"),
+    siret: str = typer.Option(None, "--siret"),
+    vat: str = typer.Option(None, "--vat", help="Intra-EU VAT number."),
+    vat_regime: str = typer.Option(None, "--vat-regime", help="france | eu | export | exempt"),
+    payment_term: int = typer.Option(None, "--payment-term", help="Days after invoice date."),
+    discount_subscriptions: str = typer.Option(None, "--discount-subscriptions"),
+    discount_items: str = typer.Option(None, "--discount-items"),
+    ledger_account: str = typer.Option(None, "--ledger-account"),
+    auxiliary_account: str = typer.Option(None, "--auxiliary-account"),
+    iban: str = typer.Option(None, "--iban"),
+    bic: str = typer.Option(None, "--bic"),
+    mandate: str = typer.Option(None, "--mandate", help="SEPA mandate reference (RUM)."),
+    payer: str = typer.Option(None, "--payer", help="Number of the third-party payer."),
+    public_buyer: bool = typer.Option(False, "--public-buyer"),
+    service_code: str = typer.Option(None, "--service-code"),
+    invoice_language: str = typer.Option(None, "--invoice-language"),
+) -> None:
+    """Create a customer; prints its number."""
+    data = _given(
+        type=type_, is_company=company, company_name=company_name,
+        company_number=company_number, title=title, last_name=last_name,
+        first_name=first_name, address_name_extra=name_extra, address_street=street,
+        address_extra=address_extra, postcode=postcode, city=city, country=country,
+        email=email, mobile=mobile, phone=phone, siret=siret, vat_number=vat,
+        vat_regime=vat_regime, payment_term_days=payment_term,
+        discount_subscriptions_pct=discount_subscriptions, discount_items_pct=discount_items,
+        ledger_account=ledger_account, auxiliary_account=auxiliary_account, iban=iban, bic=bic,
+        mandate_reference=mandate, payer_number=payer, is_public_buyer=public_buyer,
+        service_code=service_code, invoice_language=invoice_language,
+        sales_rep_login=sales_rep,
+    )
+    with transaction(context.session_factory()) as session:
+        customer = create_customer(session, data, actor=ACTOR)
+        number, name = customer.number, customer.display_name
+    context.console.print(tr(f"Client {number} créé : {name}.",
+                             f"Customer {number} created: {name}."), highlight=False)
+
+
+def _table(customers: list[Customer]) -> Table:
+    table = Table(tr("Numéro", "Number"), tr("Type", "Type"), tr("État", "State"),
+                  tr("Nom", "Name"), tr("Code postal", "Postcode"), tr("Ville", "City"))
+    for c in customers:
+        table.add_row(c.number, c.type.value, c.state.value, c.display_name, c.postcode or "",
+                      c.city or "")
+    return table
+
+
+@app.command("list")
+def list_(
+    type_: str = typer.Option(None, "--type"),
+    state: str = typer.Option(None, "--state"),
+    limit: int = typer.Option(100, "--limit"),
+) -> None:
+    """List customers by number."""
+    query = select(Customer).order_by(Customer.number).limit(limit)
+    if type_:
+        query = query.where(Customer.type == _choice(CustomerType, type_, "--type"))
+    if state:
+        query = query.where(Customer.state == _choice(CustomerState, state, "--state"))
+    with context.session_factory()() as session:
+        customers = list(session.scalars(query).unique())
+        context.console.print(_table(customers))
+
+
+@app.command("search")
+def search(
+    value: str = typer.Argument(..., help="What to look for."),
+    by: str = typer.Option("all", "--by",
+                           help="all | number | name | company | postcode | city | selection"),
+) -> None:
+    """Quick search, case- and accent-insensitive."""
+    with context.session_factory()() as session:
+        found = list(quick_search(session, by, value))
+        context.console.print(_table(found))
+        context.console.print(tr(f"{len(found)} client(s).", f"{len(found)} customer(s)."))
+
+
+@app.command("export")
+def export(
+    output: Path = typer.Argument(..., help="The .xlsx file to write."),
+    value: str = typer.Option(None, "--value", help="Search value; all customers if omitted."),
+    by: str = typer.Option("all", "--by"),
+    columns: str = typer.Option(",".join(DEFAULT_COLUMNS), "--columns",
+                                help=f"Comma-separated among: {', '.join(COLUMNS)}"),
+    lang: str = typer.Option(None, "--headers", help="fr (default) or en headers."),
+) -> None:
+    """Export a selection of customers to Excel."""
+    keys = [c.strip() for c in columns.split(",") if c.strip()]
+    with context.session_factory()() as session:
+        if value:
+            customers = list(quick_search(session, by, value, limit=None))
+        else:
+            customers = list(session.scalars(select(Customer).order_by(Customer.number)).unique())
+        content = export_customers(customers, keys, language=lang)
+    output.write_bytes(content)
+    context.console.print(tr(f"{len(customers)} client(s) exporté(s) dans {output}.",
+                             f"{len(customers)} customer(s) exported to {output}."),
+                          highlight=False)
+
+
+@app.command("show")
+def show(number: str = typer.Argument(...)) -> None:
+    """Show one customer record with its addresses, selection codes, contacts and actions."""
+    out = context.console
+    with context.session_factory()() as session:
+        c = get_customer(session, number)
+        out.print(f"[bold]{c.number}[/] {c.display_name} — {c.type.value}, {c.state.value}",
+                  highlight=False)
+        lines = [c.company_name, " ".join(p for p in (c.title, c.last_name, c.first_name) if p),
+                 c.address_name_extra, c.address_street, c.address_extra,
+                 " ".join(p for p in (c.postcode, c.city) if p)]
+        for line in filter(None, lines):
+            out.print(f"  {line}", highlight=False)
+        details = {"e-mail": c.email, "mobile": c.mobile, "SIRET": c.siret,
+                   tr("TVA", "VAT"): c.vat_number, "IBAN": c.iban, "BIC": c.bic,
+                   "RUM": c.mandate_reference,
+                   tr("tiers payant", "payer"): c.payer.number if c.payer else None,
+                   "NPAI": str(c.undeliverable_count) if c.undeliverable_count else None}
+        for key, val in details.items():
+            if val:
+                out.print(f"  {key} : {val}", highlight=False)
+        for a in c.addresses:
+            scope = a.title_code or tr("tous titres", "all titles")
+            period = f"{a.valid_from or '…'} → {a.valid_until or '…'}"
+            out.print(f"  [{a.kind.value}] {a.street or ''} {a.postcode} {a.city} "
+                      f"({scope}, {period})", highlight=False)
+        for sel in c.selections:
+            out.print(f"  {sel.code.code} = {sel.value}", highlight=False)
+        for contact in company_contacts(session, c):
+            out.print(f"  contact {contact.number} {contact.display_name}", highlight=False)
+        actions = session.scalars(select(CustomerAction).where(
+            CustomerAction.customer_id == c.id).order_by(CustomerAction.id)).unique()
+        for a in actions:
+            mark = "x" if a.done else " "
+            out.print(f"  [{mark}] #{a.id} {a.kind.value}: {a.subject}"
+                      f"{f' (rappel {a.reminder_on})' if a.reminder_on else ''}", highlight=False)
+
+
+@app.command("update")
+def update(
+    number: str = typer.Argument(...),
+    assignments: list[str] = typer.Argument(..., help="field=value pairs (empty value clears)"),
+) -> None:
+    """Change fields of a customer, e.g. `city=LYON postcode=69001`."""
+    changes: dict[str, Any] = {}
+    for item in assignments:
+        key, sep, val = item.partition("=")
+        if not sep:
+            raise ValidationError(f"« {item} » : champ=valeur attendu.",
+                                  f"'{item}': field=value expected.")
+        changes[key.strip()] = val
+    with transaction(context.session_factory()) as session:
+        update_customer(session, number, changes, actor=ACTOR)
+    context.console.print(tr(f"Client {number} mis à jour.", f"Customer {number} updated."))
+
+
+@app.command("state")
+def state(
+    number: str = typer.Argument(...),
+    new_state: str = typer.Argument(..., help="active | suspended | struck_off"),
+    reason: str = typer.Option(None, "--reason"),
+) -> None:
+    """Suspend, strike off or reactivate a customer."""
+    with transaction(context.session_factory()) as session:
+        change_state(session, number, new_state, actor=ACTOR, reason=reason)
+    context.console.print(tr(f"Client {number} : {new_state}.", f"Customer {number}: {new_state}."))
+
+
+@app.command("postal-return")
+def postal_return(number: str = typer.Argument(...)) -> None:
+    """Record a letter returned by La Poste (NPAI)."""
+    threshold = context.settings().npai_threshold
+    with transaction(context.session_factory()) as session:
+        outcome = record_postal_return(session, number, threshold=threshold, actor=ACTOR)
+    context.console.print(tr(f"NPAI {outcome.count}/{threshold}.",
+                             f"Postal returns {outcome.count}/{threshold}."))
+    if outcome.suspension_proposed:
+        context.console.print(tr(
+            f"Seuil atteint : suspendre les livraisons ? `liasse customers state {number} "
+            "suspended`",
+            f"Threshold reached: suspend deliveries? `liasse customers state {number} suspended`",
+        ), highlight=False)
+
+
+@app.command("action")
+def action(
+    number: str = typer.Argument(...),
+    kind: str = typer.Option(..., "--kind", help="letter | email | address_change | note"),
+    subject: str = typer.Option(..., "--subject"),
+    author: str = typer.Option(..., "--author", help="Login of the author."),
+    copy_to: str = typer.Option(None, "--copy-to"),
+    comment: str = typer.Option(None, "--comment"),
+    remind: str = typer.Option(None, "--remind", help="Reminder date YYYY-MM-DD."),
+) -> None:
+    """Record an action; with --remind it shows in `liasse tasks` until done."""
+    data = _given(kind=kind, subject=subject, author_login=author, copy_to_login=copy_to,
+                  comment=comment, reminder_on=_date(remind, "--remind"))
+    with transaction(context.session_factory()) as session:
+        action_id = add_action(session, number, data).id
+    context.console.print(tr(f"Action #{action_id} enregistrée.", f"Action #{action_id} saved."))
+
+
+@app.command("address-add")
+def address_add(
+    number: str = typer.Argument(...),
+    kind: str = typer.Option(..., "--kind", help="billing | delivery | reminder"),
+    recipient: str = typer.Option(None, "--recipient"),
+    company_name: str = typer.Option(None, "--company-name"),
+    street: str = typer.Option(None, "--street"),
+    address_extra: str = typer.Option(None, "--address-extra"),
+    postcode: str = typer.Option(..., "--postcode"),
+    city: str = typer.Option(..., "--city"),
+    country: str = typer.Option("FR", "--country"),
+    title_code: str = typer.Option(None, "--title-code", help="Only for this title."),
+    valid_from: str = typer.Option(None, "--from"),
+    valid_until: str = typer.Option(None, "--until"),
+) -> None:
+    """Add a billing, delivery or reminder address."""
+    data = _given(kind=kind, recipient=recipient, company_name=company_name, street=street,
+                  address_extra=address_extra, postcode=postcode, city=city, country=country,
+                  title_code=title_code, valid_from=_date(valid_from, "--from"),
+                  valid_until=_date(valid_until, "--until"))
+    with transaction(context.session_factory()) as session:
+        add_address(session, number, data, actor=ACTOR)
+    context.console.print(tr("Adresse ajoutée.", "Address added."))
+
+
+@app.command("code-define")
+def code_define(
+    code: str = typer.Argument(...),
+    label: str = typer.Option(..., "--label"),
+    choices: str = typer.Option(None, "--choices", help="Comma-separated allowed values."),
+) -> None:
+    """Define a selection code (free entry, or a list of values)."""
+    values = [v for v in (choices or "").split(",") if v.strip()]
+    with transaction(context.session_factory()) as session:
+        define_selection_code(session, code, label, choices=values, actor=ACTOR)
+    context.console.print(tr(f"Code {code.upper()} défini.", f"Code {code.upper()} defined."))
+
+
+@app.command("code-set")
+def code_set(number: str = typer.Argument(...), code: str = typer.Argument(...),
+             value: str = typer.Argument(...)) -> None:
+    """Give a customer a value for a selection code."""
+    with transaction(context.session_factory()) as session:
+        set_selection(session, number, code, value, actor=ACTOR)
+    context.console.print(f"{number} : {code.upper()} = {value}", highlight=False)
+

@@ -1,0 +1,70 @@
+"""`liasse staff add|list|team-add|grant`: staff users, their roles and teams."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from dossiers.db import transaction
+from dossiers.i18n import tr
+from dossiers.staff.models import StaffUser
+from dossiers.staff.service import create_staff_user, create_team, grant_role, users_with_role
+from liasse.cli import context
+
+NAME = "staff"
+app = typer.Typer(help="Utilisateurs et rôles. / Staff users and roles.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    login: str = typer.Argument(...),
+    name: str = typer.Option(..., "--name", help="Full name."),
+    email: str = typer.Option(..., "--email"),
+    role: list[str] = typer.Option(..., "--role",
+                                   help="admin, sales_rep, group_lead, compliance, operator "
+                                        "or a circuit's validator role; repeatable."),
+    team: str = typer.Option(None, "--team"),
+    mobile: str = typer.Option(None, "--mobile"),
+) -> None:
+    """Create a staff user."""
+    data = {"login": login, "full_name": name, "email": email, "roles": role, "team": team,
+            "mobile": mobile}
+    with transaction(context.session_factory()) as session:
+        user = create_staff_user(session, data, actor="cli")
+        roles = ", ".join(sorted(user.role_names))
+    context.console.print(tr(f"Utilisateur {login} créé ({roles}).",
+                             f"Staff user {login} created ({roles})."), highlight=False)
+
+
+@app.command("grant")
+def grant(login: str = typer.Argument(...), role: str = typer.Argument(...)) -> None:
+    """Give a role to a user."""
+    with transaction(context.session_factory()) as session:
+        grant_role(session, login, role, actor="cli")
+    context.console.print(tr(f"{login} : rôle {role} accordé.", f"{login}: role {role} granted."))
+
+
+@app.command("team-add")
+def team_add(name: str = typer.Argument(...),
+             lead: str = typer.Option(None, "--lead", help="Login of a group_lead.")) -> None:
+    """Create a team, optionally with its lead."""
+    with transaction(context.session_factory()) as session:
+        create_team(session, name, lead_login=lead, actor="cli")
+    context.console.print(tr(f"Équipe {name} créée.", f"Team {name} created."))
+
+
+@app.command("list")
+def list_(role: str = typer.Option(None, "--role", help="Only users with this role.")) -> None:
+    """List staff users with their roles and team."""
+    with context.session_factory()() as session:
+        if role:
+            users = list(users_with_role(session, role))
+        else:
+            users = list(session.scalars(select(StaffUser).order_by(StaffUser.login)))
+        table = Table(tr("Identifiant", "Login"), tr("Nom", "Name"), "E-mail",
+                      tr("Rôles", "Roles"), tr("Équipe", "Team"))
+        for u in users:
+            table.add_row(u.login, u.full_name, u.email, ", ".join(sorted(u.role_names)),
+                          u.team.name if u.team else "")
+        context.console.print(table)
