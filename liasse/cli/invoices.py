@@ -1,0 +1,239 @@
+"""`liasse invoices ...`: issue, show, list, credit, re-issue, render and check invoices.
+
+Every issue goes through the Factur-X gate before commit (XSD + EN 16931 + BR-FR): an invoice
+that would be rejected raises with the rule ids and takes no number. The seller is the company
+profile (`LIASSE_COMPANY_PROFILE`, the bundled demo profile otherwise).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich.table import Column, Table
+
+from documents.profile import current_profile
+from dossiers.db import transaction
+from dossiers.errors import ValidationError
+from dossiers.i18n import tr
+from dossiers.invoicing.models import Invoice, InvoiceKind, InvoiceState
+from dossiers.invoicing.numbering import configure_series
+from dossiers.invoicing.queries import credit_status, get_invoice, list_invoices
+from liasse.cli import facturx as facturx_cli
+from liasse.cli.context import console, session_factory
+from liasse.invoice_documents import credit_checked, issue_checked, reissue_checked, render
+
+NAME = "invoices"
+app = typer.Typer(help="Factures et avoirs. / Invoices and credit notes.", no_args_is_help=True)
+
+ACTOR = typer.Option(None, "--actor", help="Who acts (defaults to cli:<login>).")
+DATE = typer.Option(None, "--date", help="Issue date (YYYY-MM-DD), today by default.")
+
+
+def _actor(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ValidationError(f"Fichier illisible : {path} ({exc})",
+                              f"Unreadable file: {path} ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path} doit contenir un objet (clés customer, lines…).",
+                              f"{path} must contain an object (keys customer, lines…).")
+    return data
+
+
+def _parse_line(text: str) -> dict[str, str]:
+    """'Description|quantity|unit price[|category|rate[|unit code]]'."""
+    parts = [p.strip() for p in text.split("|")]
+    if not 3 <= len(parts) <= 6:
+        raise ValidationError(
+            f"Ligne « {text} » : attendu « libellé|quantité|prix[|catégorie|taux[|unité]] ».",
+            f"Line '{text}': expected 'description|quantity|price[|category|rate[|unit]]'.",
+        )
+    keys = ("description", "quantity", "unit_price", "vat_category", "vat_rate", "unit_code")
+    return dict(zip(keys, parts, strict=False))
+
+
+def _summary(invoice: Invoice) -> str:
+    kind = tr("Avoir", "Credit note") if invoice.kind is InvoiceKind.CREDIT_NOTE else tr(
+        "Facture", "Invoice")
+    return (f"{kind} {invoice.number} — {invoice.buyer_name} — {invoice.issue_date} — "
+            f"{tr('HT', 'excl. VAT')} {invoice.tax_basis_total} € — TVA {invoice.tax_total} € — "
+            f"TTC {invoice.grand_total} €")
+
+
+@app.command("issue")
+def issue(
+    file: Path = typer.Argument(None, help="YAML/JSON invoice (customer, lines, ...)."),
+    customer: str = typer.Option(None, "--customer", help="Customer number of the buyer."),
+    line: list[str] = typer.Option(None, "--line",
+                                   help="'Description|qty|price[|category|rate[|unit]]'."),
+    po_number: str = typer.Option(None, "--po", help="Buyer PO / legal commitment (BT-13)."),
+    issue_date: str = DATE,
+    actor: str = ACTOR,
+) -> None:
+    """Issue an invoice from a file or from options; prints its number."""
+    data: dict[str, Any] = _read_file(file) if file else {}
+    if customer:
+        data["customer"] = customer
+    if line:
+        data["lines"] = [*data.get("lines", []), *(_parse_line(x) for x in line)]
+    if po_number:
+        data["po_number"] = po_number
+    if issue_date:
+        data["issue_date"] = issue_date
+    profile = current_profile()
+    with transaction(session_factory()) as session:
+        checked = issue_checked(session, data, profile, actor=_actor(actor))
+    console.print(_summary(checked.invoice), highlight=False)
+
+
+@app.command("show")
+def show(number: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show an invoice or credit note: parties, lines, VAT breakdown, totals."""
+    with session_factory()() as session:
+        inv = get_invoice(session, number)
+        status = credit_status(session, inv)
+        if as_json:
+            console.print_json(json.dumps(_as_dict(inv, status.credit_notes), default=str))
+            return
+        console.print(_summary(inv), highlight=False)
+        console.print(f"{tr('État', 'State')} : {inv.state.value} — "
+                      f"{tr('échéance', 'due')} {inv.due_date} — {inv.payment_terms}",
+                      highlight=False)
+        if inv.referenced_number:
+            console.print(f"{tr('Facture d’origine', 'Original invoice')} : "
+                          f"{inv.referenced_number} ({inv.referenced_date})", highlight=False)
+        if status.credit_notes:
+            console.print(f"{tr('Avoirs', 'Credit notes')} : {', '.join(status.credit_notes)} "
+                          f"— {tr('reste à créditer', 'remaining')} {status.remaining} € HT",
+                          highlight=False)
+        table = Table("#", tr("Libellé", "Description"), tr("Qté", "Qty"), tr("PU", "Price"),
+                      tr("Remise", "Disc."), "TVA", tr("Net HT", "Net"))
+        for ln in inv.lines:
+            label = ln.description + (f" ({ln.beneficiary_name})" if ln.beneficiary_name else "")
+            table.add_row(str(ln.position), label, f"{ln.quantity.normalize():f}",
+                          f"{ln.unit_price.normalize():f}", f"{ln.discount_pct.normalize():f} %",
+                          f"{ln.vat_category} {ln.vat_rate.normalize():f} %", str(ln.net_amount))
+        console.print(table)
+        for row in inv.vat_breakdown:
+            console.print(f"TVA {row['category']} {row['rate']} % : {tr('base', 'base')} "
+                          f"{row['taxable_amount']} € — {row['tax_amount']} €"
+                          + (f" — {row['exemption_reason']}" if row["exemption_reason"] else ""),
+                          highlight=False)
+
+
+def _as_dict(inv: Invoice, credit_notes: tuple[str, ...]) -> dict[str, Any]:
+    columns = {c.key: getattr(inv, c.key) for c in Invoice.__table__.columns}
+    columns["lines"] = [{c.key: getattr(ln, c.key) for c in ln.__table__.columns}
+                        for ln in inv.lines]
+    columns["adjustments"] = [{c.key: getattr(a, c.key) for c in a.__table__.columns}
+                              for a in inv.adjustments]
+    columns["credit_notes"] = list(credit_notes)
+    return columns
+
+
+@app.command("list")
+def list_(
+    customer: str = typer.Option(None, "--customer"),
+    kind: InvoiceKind = typer.Option(None, "--kind"),
+    state: InvoiceState = typer.Option(None, "--state"),
+    limit: int = typer.Option(50, "--limit", min=1),
+) -> None:
+    """List issued invoices and credit notes, newest first."""
+    with session_factory()() as session:
+        rows = list_invoices(session, customer=customer, kind=kind, state=state, limit=limit)
+        table = Table(Column(tr("Numéro", "Number"), no_wrap=True), "Type",
+                      Column(tr("Date", "Date"), no_wrap=True), tr("Client", "Buyer"),
+                      "HT", "TVA", "TTC", tr("État", "State"))
+        for inv in rows:
+            table.add_row(inv.number, inv.type_code, str(inv.issue_date), inv.buyer_name,
+                          str(inv.tax_basis_total), str(inv.tax_total), str(inv.grand_total),
+                          inv.state.value)
+        console.print(table)
+
+
+def _credit_lines(text: str) -> list[dict[str, str]]:
+    """'1:2,3' -> line 1 quantity 2, line 3 whole."""
+    lines = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        position, _, quantity = part.partition(":")
+        lines.append({"position": position, **({"quantity": quantity} if quantity else {})})
+    return lines
+
+
+@app.command("credit")
+def credit(
+    number: str,
+    reason: str = typer.Option(..., "--reason", help="Why the invoice is credited."),
+    amount: Decimal = typer.Option(None, "--amount", help="Amount excluding VAT to credit."),
+    lines: str = typer.Option(None, "--lines", help="Lines to credit: '1:2,3' (line:quantity)."),
+    issue_date: str = DATE,
+    actor: str = ACTOR,
+) -> None:
+    """Issue a credit note: whole invoice by default, or some lines, or an amount."""
+    data: dict[str, Any] = {"invoice": number, "reason": reason}
+    if amount is not None:
+        data["amount"] = amount
+    if lines:
+        data["lines"] = _credit_lines(lines)
+    if issue_date:
+        data["issue_date"] = issue_date
+    with transaction(session_factory()) as session:
+        checked = credit_checked(session, data, actor=_actor(actor))
+    console.print(_summary(checked.invoice), highlight=False)
+
+
+@app.command("reissue")
+def reissue(
+    number: str,
+    file: Path = typer.Argument(..., help="YAML/JSON of the corrected invoice."),
+    reason: str = typer.Option(..., "--reason"),
+    actor: str = ACTOR,
+) -> None:
+    """Cancel an invoice with a credit note and issue its corrected replacement, atomically."""
+    profile = current_profile()
+    with transaction(session_factory()) as session:
+        note, new = reissue_checked(session, {"invoice": number, "reason": reason},
+                                    _read_file(file), profile, actor=_actor(actor))
+    console.print(_summary(note.invoice), highlight=False)
+    console.print(_summary(new.invoice), highlight=False)
+
+
+@app.command("render")
+def render_(
+    number: str,
+    output: Path = typer.Option(None, "--output", "-o", help="PDF path (default NUMBER.pdf)."),
+) -> None:
+    """Write the Factur-X PDF/A-3 of an issued invoice or credit note."""
+    with session_factory()() as session:
+        document = render(get_invoice(session, number), current_profile())
+    target = output or Path(f"{number}.pdf")
+    target.write_bytes(document.pdf)
+    console.print(str(target), highlight=False)
+
+
+@app.command("series")
+def series(
+    code: str = typer.Argument(..., help="invoice or credit_note"),
+    prefix: str = typer.Argument(..., help="Prefix, may contain {year}: 'F{year}-'."),
+    digits: int = typer.Option(5, "--digits"),
+    yearly_reset: bool = typer.Option(True, "--yearly-reset/--no-yearly-reset"),
+) -> None:
+    """Set a numbering series' format (refused once it has issued a number)."""
+    with transaction(session_factory()) as session:
+        configure_series(session, code, prefix, yearly_reset=yearly_reset, digits=digits)
+    console.print(f"{code}: {prefix} ({digits})", highlight=False)
+
+
+app.command("check")(facturx_cli.check)
