@@ -24,7 +24,9 @@ from dossiers.archive.keys import check_key, check_metadata
 from dossiers.archive.models import ArchivedDocument, ArchiveState
 from dossiers.archive.store import ObjectMissing
 from dossiers.audit import record
+from dossiers.customers.models import Customer
 from dossiers.db import transaction
+from dossiers.errors import NotFound
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -84,25 +86,19 @@ def archive_document(
             ArchivedDocument.document_type == document_type,
             ArchivedDocument.document_id == document_id,
         )).one_or_none()
-        if existing is not None:
-            if existing.sha256 != digest:
-                raise _conflict(
-                    f"Le document {document_type} {document_id} est déjà archivé avec un autre "
-                    f"contenu (SHA-256 {existing.sha256}).",
-                    f"Document {document_type} {document_id} is already archived with other "
-                    f"content (SHA-256 {existing.sha256}).",
-                )
-            if existing.state is not ArchiveState.PENDING:
-                return existing
-            return _complete(archive, existing.id, content, actor)
-        taken = session.scalars(
-            select(ArchivedDocument).where(ArchivedDocument.key == key)
-        ).one_or_none()
-        if taken is not None:
+    if existing is not None:
+        if existing.sha256 != digest:
             raise _conflict(
-                f"La clé {key} est déjà utilisée par le document {taken.document_id}.",
-                f"Key {key} is already used by document {taken.document_id}.",
+                f"Le document {document_type} {document_id} est déjà archivé avec un autre "
+                f"contenu (SHA-256 {existing.sha256}).",
+                f"Document {document_type} {document_id} is already archived with other "
+                f"content (SHA-256 {existing.sha256}).",
             )
+        if existing.state is not ArchiveState.PENDING:
+            return existing
+        # A previous attempt stopped after writing its pending row: finish it.
+        return _complete(archive, existing.id, content, actor)
+    _check_key_and_customer(archive, key, customer_id)
 
     row = ArchivedDocument(
         document_type=document_type, document_id=document_id, document_number=document_number,
@@ -127,6 +123,21 @@ def archive_document(
             f"Document {document_id} or key {key} was just archived concurrently.",
         ) from exc
     return _complete(archive, row.id, content, actor)
+
+
+def _check_key_and_customer(archive: Archive, key: str, customer_id: int | None) -> None:
+    with archive.db() as session:
+        if customer_id is not None and session.get(Customer, customer_id) is None:
+            raise NotFound(f"Client introuvable : {customer_id}.",
+                           f"Customer not found: {customer_id}.")
+        taken = session.scalars(
+            select(ArchivedDocument).where(ArchivedDocument.key == key)
+        ).one_or_none()
+    if taken is not None:
+        raise _conflict(
+            f"La clé {key} est déjà utilisée par le document {taken.document_id}.",
+            f"Key {key} is already used by document {taken.document_id}.",
+        )
 
 
 def _refuse_foreign_object(archive: Archive, key: str, metadata: dict[str, str]) -> None:

@@ -246,3 +246,37 @@ def test_find_by_customer_type_number_and_dates(archive: Archive) -> None:
         assert [r.document_number for r in find(s, document_number="F-1")] == ["F-1"]
         assert [r.document_number for r in find(s, issued_from=date(2026, 2, 1))] == ["C-1"]
         assert len(find(s, issued_to=date(2026, 12, 31))) == 2
+
+
+class CrashAfterPut:
+    """A store whose process 'dies' right after the put reached the backend."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.puts = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def put(self, *args: object) -> str:
+        self.puts += 1
+        self.inner.put(*args)  # type: ignore[attr-defined]
+        raise ConnectionError("worker killed after the put")
+
+
+def test_interrupted_deposit_is_resumed_without_a_second_put(archive: Archive) -> None:
+    crashing = CrashAfterPut(archive.backend)
+    with pytest.raises(ConnectionError):
+        deposit(Archive(archive.db, crashing, archive.policy, archive.clock))  # type: ignore[arg-type]
+    with archive.db() as s:
+        assert s.scalars(select(ArchivedDocument.state)).one() is ArchiveState.PENDING
+    row = deposit(archive)  # the retry adopts the version already stored
+    assert row.state is ArchiveState.ARCHIVED and versions(archive) == 1
+    assert archive.backend.head(row.key).version_id == row.version_id
+    assert actions(archive.db) == ["archive.deposit_started", "archive.deposited"]
+
+
+def test_unknown_customer_is_refused_before_anything_is_written(archive: Archive) -> None:
+    with pytest.raises(NotFound):
+        deposit(archive, customer_id=424242)
+    assert rows(archive.db) == 0 and versions(archive) == 0
