@@ -20,6 +20,7 @@ from facturx import xml_check_xsd
 from lxml import etree
 
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
+EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
 NON_BLOCKING_FLAGS = frozenset({"warning", "information", "info"})
 
 
@@ -137,6 +138,15 @@ def validate_cii(xml: bytes, schematrons: tuple[str, ...] = ("EN16931", "BR-FR")
     except etree.XMLSyntaxError as exc:
         report.failures.append(RuleViolation("XML", "XML", str(exc)))
         return report
+    guideline = etree.fromstring(xml).findtext(
+        "{*}ExchangedDocumentContext/{*}GuidelineSpecifiedDocumentContextParameter/{*}ID"
+    )
+    if guideline != EN16931_GUIDELINE:
+        report.failures.append(RuleViolation(
+            "PROFILE", "BT-24",
+            f"specification identifier is {guideline!r}; only the EN 16931 profile "
+            f"({EN16931_GUIDELINE}) is checked here",
+        ))
     report.checks_run.append("XSD")
     report.failures += check_xsd(xml)
     for name in schematrons:

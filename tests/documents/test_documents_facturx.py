@@ -211,6 +211,13 @@ def test_xsd_failure_is_reported() -> None:
     assert report.failures[0].check == "XSD"
 
 
+def test_other_profile_is_reported_as_such() -> None:
+    xml = cii_xml_bytes(with_legal_notes(sample_invoice("exempt"), _profile()))
+    basic = xml.replace(b"urn:cen.eu:en16931:2017", b"urn:factur-x.eu:1p0:basic")
+    report = validate_cii(basic)
+    assert "BT-24" in report.failed_rule_ids
+
+
 def _profile():
     from documents.profile import demo_profile
 
