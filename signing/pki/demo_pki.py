@@ -16,13 +16,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cryptography import x509
+
 from signing.pki.x509_build import (
     CertProfile,
+    IssuerKey,
     build_certificate,
     cert_pem,
     key_pem,
     name,
     new_key,
+    new_rsa_key,
     self_signed_root,
 )
 
@@ -62,8 +66,10 @@ def _generate(out: Path, company: str, now: datetime) -> None:
     root_key = new_key()
     root = self_signed_root(f"{company} - racine de démonstration", root_key, now, years=20)
 
-    def issue(common_name: str, profile: CertProfile, years: int):
-        key = new_key()
+    def issue(
+        common_name: str, profile: CertProfile, years: int, key: IssuerKey | None = None
+    ) -> tuple[x509.Certificate, IssuerKey]:
+        key = key or new_key()
         cert = build_certificate(
             subject=name(common_name, organization=company),
             subject_key=key,
@@ -78,7 +84,9 @@ def _generate(out: Path, company: str, now: datetime) -> None:
 
     signing_ca, signing_ca_key = issue(f"{company} - AC de signature", CertProfile(is_ca=True), 10)
     seal, seal_key = issue(f"{company} - cachet", CertProfile(), 5)
-    tsa, tsa_key = issue(f"{company} - horodatage", CertProfile(time_stamping=True), 10)
+    tsa, tsa_key = issue(
+        f"{company} - horodatage", CertProfile(time_stamping=True), 10, key=new_rsa_key()
+    )
     files = {
         ROOT: cert_pem(root),
         SIGNING_CA: cert_pem(signing_ca),

@@ -13,7 +13,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -24,6 +24,11 @@ IssuerKey = CertificateIssuerPrivateKeyTypes
 def new_key() -> PrivateKey:
     """A fresh P-256 key: fast to generate, which matters for one key per signer."""
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def new_rsa_key() -> IssuerKey:
+    """RSA 2048, for the demo TSA: pyHanko's in-process timestamper only signs with RSA."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def name(common_name: str, organization: str = "Liasse", **extra: str) -> x509.Name:
@@ -55,7 +60,7 @@ class CertProfile:
 def build_certificate(
     *,
     subject: x509.Name,
-    subject_key: PrivateKey,
+    subject_key: IssuerKey,
     issuer: x509.Name,
     issuer_key: IssuerKey,
     not_before: datetime,

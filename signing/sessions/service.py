@@ -216,9 +216,10 @@ class SigningService:
                 policy=self.deps.otp_policy,
                 clock=self.deps.clock,
             )
+            minutes = int(self.deps.otp_policy.ttl.total_seconds() // 60)
             body = (
                 f"Liasse : votre code de signature pour « {signing.title} » est {issued.code}. "
-                f"Valable 10 min. Ne le communiquez à personne."
+                f"Valable {minutes} min. Ne le communiquez à personne."
             )
             sid = self.deps.sms.send(signer.phone_e164, body, issued.idempotency_key)
             otp.record_delivery(s, issued.send_id, sid)

@@ -23,8 +23,7 @@ def sender(server: FakeTwilioServer, token: str = TWILIO_TOKEN, **kwargs) -> Twi
 def test_message_is_created_and_lands_in_the_outbox(fake_twilio) -> None:
     sid = sender(fake_twilio).send("+33611111111", "Votre code : 123456", "key-created")
     assert sid.startswith("SM") and len(sid) == 34
-    [message] = [m for m in httpx.get(f"{fake_twilio.base_url}/_outbox").json()
-                 if m["sid"] == sid]
+    [message] = [m for m in httpx.get(f"{fake_twilio.base_url}/_outbox").json() if m["sid"] == sid]
     assert message["to"] == "+33611111111" and message["from"] == "+33700000000"
     assert message["status"] == "queued" and message["body"] == "Votre code : 123456"
     assert message["uri"].endswith(f"/Messages/{sid}.json")
@@ -41,9 +40,11 @@ def test_same_idempotency_key_never_sends_twice(fake_twilio) -> None:
 def test_idempotency_survives_a_restart_with_the_file_store(fake_twilio, tmp_path) -> None:
     store_path = tmp_path / "sms-keys.json"
     first = sender(fake_twilio, store=FileIdempotencyStore(store_path)).send(
-        "+33633333333", "x", "key-file")
+        "+33633333333", "x", "key-file"
+    )
     again = sender(fake_twilio, store=FileIdempotencyStore(store_path)).send(
-        "+33633333333", "x", "key-file")
+        "+33633333333", "x", "key-file"
+    )
     assert first == again
 
 
@@ -62,11 +63,17 @@ def test_wire_contract_raw(fake_twilio) -> None:
     """What the fake answers on the wire, independent of the client library."""
     url = f"{fake_twilio.base_url}/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
     auth = "Basic " + base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
-    ok = httpx.post(url, data={"To": "+33644444444", "From": "+33700000000", "Body": "b"},
-                    headers={"Authorization": auth})
+    ok = httpx.post(
+        url,
+        data={"To": "+33644444444", "From": "+33700000000", "Body": "b"},
+        headers={"Authorization": auth},
+    )
     assert ok.status_code == 201 and ok.json()["account_sid"] == TWILIO_SID
-    bad = httpx.post(url, data={"To": "abc", "From": "+33700000000", "Body": "b"},
-                     headers={"Authorization": auth})
+    bad = httpx.post(
+        url,
+        data={"To": "abc", "From": "+33700000000", "Body": "b"},
+        headers={"Authorization": auth},
+    )
     assert bad.status_code == 400 and bad.json()["code"] == 21211
     unauth = httpx.post(url, data={"To": "+33644444444", "Body": "b"})
     assert unauth.status_code == 401 and unauth.json()["code"] == 20003

@@ -1,0 +1,196 @@
+"""`liasse sign ...`: seal PDFs and drive signing sessions from the command line.
+
+Until the portal's pages exist, a session is driven here with the same service the portal will
+use: open, view, send-code, enter-code, decline, status, export, remind, expire; `outbox` shows
+the SMS texted by the embedded fake Twilio (the demo reads the codes there).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from dossiers.i18n import tr
+from liasse.cli.context import console, session_factory, settings
+from signing.event_context import CLI_CONTEXT
+from signing.pades.seal import seal_pdf
+from signing.sessions.errors import InvalidSessionInput
+from signing.sessions.models import Ordering
+from signing.sessions.prepare import SignerSpec
+from signing.sessions.runtime import signing_service
+from signing.settings import SigningSettings
+
+NAME = "sign"
+app = typer.Typer(
+    help="Signature électronique : cachet, sessions de signature par code SMS.",
+    no_args_is_help=True,
+)
+
+SIGNER_HELP = "Signataire « Nom;e-mail;téléphone;rôle », dans l'ordre de signature (répétable)."
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidSessionInput(
+            f"Lecture impossible de {path} : {exc.strerror}.",
+            f"Cannot read {path}: {exc.strerror}.",
+        ) from exc
+
+
+def _parse_signer(raw: str) -> SignerSpec:
+    parts = [p.strip() for p in raw.split(";")]
+    if len(parts) != 4:
+        raise InvalidSessionInput(
+            f"Signataire mal formé : « {raw} » (attendu Nom;e-mail;téléphone;rôle).",
+            f'Malformed signer: "{raw}" (expected Name;e-mail;phone;role).',
+        )
+    return SignerSpec(*parts)
+
+
+@app.command("seal")
+def seal(source: Path, output: Path = typer.Option(None, "--out", "-o")) -> None:
+    """Apply the company seal (PAdES, incremental update) to a PDF."""
+    target = output or source.with_name(f"{source.stem}.scelle.pdf")
+    target.write_bytes(seal_pdf(_read(source)))
+    console.print(tr(f"Cachet apposé : {target}", f"Sealed: {target}"))
+
+
+@app.command("open")
+def open_session(
+    contract: Path,
+    title: str = typer.Option(..., "--title", help="Titre du document."),
+    signer: list[str] = typer.Option(..., "--signer", help=SIGNER_HELP),
+    parallel: bool = typer.Option(
+        False, "--parallel", help="Tous signent dans n'importe quel ordre."
+    ),
+    customer_id: int = typer.Option(None, "--customer-id"),
+) -> None:
+    """Open a session: evidence page appended, invitations e-mailed."""
+    specs = [_parse_signer(raw) for raw in signer]
+    ordering = Ordering.PARALLEL if parallel else Ordering.SEQUENTIAL
+    with signing_service(session_factory(), settings()) as service:
+        reference = service.open(
+            title,
+            _read(contract),
+            specs,
+            ordering=ordering,
+            customer_id=customer_id,
+            opened_by="cli",
+            request=CLI_CONTEXT,
+        )
+    console.print(
+        tr(f"Session ouverte : {reference}", f"Session opened: {reference}"), highlight=False
+    )
+
+
+@app.command("status")
+def status(reference: str) -> None:
+    """Show a session and where each signer stands."""
+    with signing_service(session_factory(), settings()) as service:
+        signing = service.get(reference)
+    console.print(f"{signing.title} — {signing.status.value} ({signing.ordering.value})")
+    for s in signing.signers:
+        console.print(
+            f"  {s.position}. {s.full_name} <{s.email}> ({s.role}) : {s.state.value}",
+            highlight=False,
+        )
+
+
+@app.command("view")
+def view(
+    reference: str,
+    signer: int = typer.Option(..., "--signer"),
+    output: Path = typer.Option(None, "--out", "-o"),
+) -> None:
+    """Open the document as signer N (recorded as viewed); optionally save it."""
+    with signing_service(session_factory(), settings()) as service:
+        shown = service.view(service.signer_token(reference, signer), CLI_CONTEXT)
+    if output:
+        output.write_bytes(shown.pdf)
+    console.print(f"{shown.title} — SHA-256 {shown.sha256}", highlight=False)
+
+
+@app.command("send-code")
+def send_code(reference: str, signer: int = typer.Option(..., "--signer")) -> None:
+    """Signer N clicked "Sign": text them a one-time code."""
+    with signing_service(session_factory(), settings()) as service:
+        service.request_code(service.signer_token(reference, signer), CLI_CONTEXT)
+    console.print(tr("Code envoyé par SMS.", "Code sent by SMS."))
+
+
+@app.command("enter-code")
+def enter_code(reference: str, code: str, signer: int = typer.Option(..., "--signer")) -> None:
+    """Signer N types the code: their PAdES signature is added (then the seal if last)."""
+    with signing_service(session_factory(), settings()) as service:
+        done = service.sign(service.signer_token(reference, signer), code, CLI_CONTEXT)
+    if done.completed:
+        console.print(
+            tr(
+                "Signé par toutes les parties ; cachet apposé.",
+                "Signed by every party; seal applied.",
+            )
+        )
+    else:
+        console.print(tr("Signature enregistrée.", "Signature recorded."))
+
+
+@app.command("decline")
+def decline(
+    reference: str,
+    signer: int = typer.Option(..., "--signer"),
+    reason: str = typer.Option(..., "--reason"),
+) -> None:
+    """Signer N declines, with a reason: the session closes."""
+    with signing_service(session_factory(), settings()) as service:
+        service.decline(service.signer_token(reference, signer), reason, CLI_CONTEXT)
+    console.print(tr("Refus enregistré.", "Decline recorded."))
+
+
+@app.command("export")
+def export(
+    reference: str,
+    output: Path = typer.Option(..., "--out", "-o"),
+    evidence: Path = typer.Option(None, "--evidence"),
+) -> None:
+    """Save the current (or final, sealed) contract and, once complete, the evidence certificate."""
+    with signing_service(session_factory(), settings()) as service:
+        signing = service.get(reference)
+    output.write_bytes(signing.pdf)
+    if evidence and signing.evidence_pdf:
+        evidence.write_bytes(signing.evidence_pdf)
+    console.print(tr(f"Écrit : {output}", f"Written: {output}"))
+
+
+@app.command("remind")
+def remind() -> None:
+    """E-mail a reminder to every signer whose turn it is and who was not reminded recently."""
+    with signing_service(session_factory(), settings()) as service:
+        count = service.send_reminders(CLI_CONTEXT)
+    console.print(tr(f"{count} rappel(s) envoyé(s).", f"{count} reminder(s) sent."))
+
+
+@app.command("expire")
+def expire() -> None:
+    """Close every open session past its deadline."""
+    with signing_service(session_factory(), settings()) as service:
+        expired = service.expire_overdue(CLI_CONTEXT)
+    console.print(
+        tr(f"{len(expired)} session(s) expirée(s).", f"{len(expired)} session(s) expired.")
+    )
+
+
+@app.command("outbox")
+def outbox(last: int = typer.Option(10, "--last")) -> None:
+    """Show the SMS the embedded fake Twilio sent (demo: the codes are here)."""
+    path = SigningSettings().sms_outbox_file
+    messages = json.loads(path.read_text()) if path.is_file() else []
+    for message in messages[-last:]:
+        console.print(
+            f"{message['date_created']}  {message['to']}  {message['body']}", highlight=False
+        )
+    if not messages:
+        console.print(tr("Aucun SMS envoyé.", "No SMS sent."))
