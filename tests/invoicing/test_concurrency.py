@@ -4,6 +4,8 @@
   consecutive numbers, no gap.
 - A process killed (SIGKILL) while it holds the counter lock, its invoice inserted but not
   committed, burns no number: the next invoice gets the number it had taken.
+- Concurrent partial credits on one invoice are serialised on the invoice row: the credited
+  total never exceeds the invoice.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.db import make_engine, make_session_factory, transaction
+from dossiers.errors import ValidationError
+from dossiers.invoicing.credit import credit_invoice
 from dossiers.invoicing.models import Invoice
 from dossiers.invoicing.parties import SellerSnapshot
 from dossiers.invoicing.service import issue_invoice
@@ -90,3 +94,33 @@ def test_killed_issuer_burns_no_number(
     assert victim.exitcode == -signal.SIGKILL
     assert issue(customer=customer, lines=_request(customer)["lines"]).number == "F2026-00002"
     assert _numbers(db) == ["F2026-00001", "F2026-00002"]
+
+
+def _credit_forty(url: str, number: str, start, results) -> None:
+    factory = make_session_factory(make_engine(url))
+    start.wait(timeout=60)
+    try:
+        with transaction(factory) as s:
+            note = credit_invoice(s, {"invoice": number, "amount": "40", "reason": "race"})
+        results.put(note.number)
+    except ValidationError:
+        results.put("refused")
+
+
+def test_concurrent_credits_never_exceed_the_invoice(
+    db_engine: Engine, issue, make_customer
+) -> None:
+    customer = make_customer().number
+    invoice = issue(customer=customer, lines=[{"description": "Revue", "quantity": "1",
+                                               "unit_price": "100"}])
+    url = db_engine.url.render_as_string(hide_password=False)
+    db_engine.dispose()
+    start, results = FORK.Barrier(4), FORK.Queue()
+    racers = [FORK.Process(target=_credit_forty, args=(url, invoice.number, start, results))
+              for _ in range(4)]
+    for r in racers:
+        r.start()
+    outcomes = sorted(results.get(timeout=120) for _ in racers)
+    for r in racers:
+        r.join(timeout=30)
+    assert outcomes == ["AV2026-00001", "AV2026-00002", "refused", "refused"]
