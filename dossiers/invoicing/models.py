@@ -119,6 +119,9 @@ class Invoice(Base):
     due_payable_amount: Mapped[Decimal] = mapped_column(AMOUNT)  # BT-115
     # [{category, rate, taxable_amount, tax_amount, exemption_code, exemption_reason}] as strings
     vat_breakdown: Mapped[list[dict[str, str | None]]] = mapped_column(JSON, default=list)
+    # A draft keeps its checked input so issuing it later recomputes dates and re-checks the
+    # customer (who may have been struck off in between).
+    draft_input: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_at: Mapped[datetime | None]
     issued_by: Mapped[str | None] = mapped_column(String(200))
