@@ -1,8 +1,9 @@
 """Thin Prefect flows over the archive domain functions (scheduled in `prefect.yaml`).
 
 Each flow builds the archive from settings and calls one plain function; the logic (and its
-tests) lives in `dossiers.archive`. Worker subprocesses reach S3 through `endpoint_url`, never an
-in-process mock.
+tests) lives in `dossiers.archive`. `log_prints=True` sends the prints to the flow run's log and
+keeps the bodies callable without a run context (`retention_sweep_flow.fn(...)`). Worker
+subprocesses reach S3 through `endpoint_url`, never an in-process mock.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
 from connectors.archive import ArchiveSettings, open_store
 from dossiers.archive import Archive, export_audit_segment, retention_sweep, verify_rolling
@@ -27,28 +28,27 @@ def _archive() -> tuple[Archive, ArchiveSettings]:
     return Archive(db=factory, backend=store, policy=config.retention_policy()), config
 
 
-@flow(name="retention_sweep")
+@flow(name="retention_sweep", log_prints=True)
 def retention_sweep_flow(dry_run: bool = True, limit: int | None = None) -> dict[str, Any]:
     """Delete documents past retention and not on hold; dry run unless told otherwise."""
     archive, _ = _archive()
     report = retention_sweep(archive, dry_run=dry_run, limit=limit, actor="flow:retention_sweep")
-    get_run_logger().info("retention sweep: %s", report)
+    print(f"retention sweep: {report}")
     return asdict(report)
 
 
-@flow(name="archive_rolling_verification")
+@flow(name="archive_rolling_verification", log_prints=True)
 def rolling_verification_flow() -> dict[str, Any]:
     """Re-verify today's share so every object is checked within the configured period."""
     archive, config = _archive()
     report = verify_rolling(archive, config.verify_period_days, actor="flow:archive_verify")
-    get_run_logger().info("verified %s objects, %s problem(s)", report.checked,
-                          len(report.problems))
+    print(f"verified {report.checked} objects, {len(report.problems)} problem(s)")
     if not report.ok:
         raise RuntimeError(f"archive integrity problems: {report.problems}")
     return {"checked": report.checked, "problems": [asdict(p) for p in report.problems]}
 
 
-@flow(name="audit_log_export")
+@flow(name="audit_log_export", log_prints=True)
 def audit_log_export_flow() -> dict[str, Any] | None:
     """Archive the audit events since the last segment (seal hook to be plugged by signing)."""
     archive, _ = _archive()
@@ -56,5 +56,9 @@ def audit_log_export_flow() -> dict[str, Any] | None:
     if exported is None:
         return None
     segment = exported.segment
-    return {"segment": segment.number, "first_seq": segment.first_seq,
-            "last_seq": segment.last_seq, "sha256": segment.sha256}
+    return {
+        "segment": segment.number,
+        "first_seq": segment.first_seq,
+        "last_seq": segment.last_seq,
+        "sha256": segment.sha256,
+    }

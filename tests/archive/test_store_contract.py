@@ -174,3 +174,23 @@ def _count_deletes(store: ArchiveStore) -> list[str]:
             "before-call.s3.DeleteObject", lambda **kwargs: calls.append("DeleteObject")
         )
     return calls
+
+
+def test_expiry_on_the_servers_own_clock(backend: ArchiveStore) -> None:
+    """Against an external S3 (MinIO, AWS) whose clock cannot be moved: a retention of a few
+    seconds, then wait for the server to reach it. Elsewhere the injected clocks cover this."""
+    if not isinstance(backend, S3Archive) or not backend.prefix:
+        pytest.skip("only for an external endpoint (LIASSE_TEST_S3_ENDPOINT)")
+    import time
+
+    from dossiers.db import utcnow
+
+    until = utcnow().replace(microsecond=0) + timedelta(seconds=3)
+    version = backend.put("scratch/expiring.pdf", BODY, META, until)
+    with pytest.raises(PrematureDeletion):
+        GuardedStore(backend).delete("scratch/expiring.pdf", version)
+    while utcnow() <= until + timedelta(seconds=1):
+        time.sleep(0.5)  # real time on purpose: the server's clock is the one under test
+    GuardedStore(backend).delete("scratch/expiring.pdf", version)
+    with pytest.raises(ObjectMissing):
+        backend.head("scratch/expiring.pdf", version)
