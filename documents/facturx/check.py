@@ -29,12 +29,17 @@ def _embedded_names(root: object) -> list[str]:
     return [str(names[i]) for i in range(0, len(names), 2)]
 
 
-def _af_names(root: object) -> list[str]:
+def _af_specs(root: object) -> dict[str, str]:
+    """File name → AFRelationship of each file specification in the catalog's /AF array."""
     try:
         af = root["/AF"]  # type: ignore[index]
     except (KeyError, TypeError):
-        return []
-    return [str(spec.get_object().get("/F") or spec.get_object().get("/UF")) for spec in af]
+        return {}
+    specs = {}
+    for spec in af:
+        spec = spec.get_object()
+        specs[str(spec.get("/F") or spec.get("/UF"))] = str(spec.get("/AFRelationship", ""))
+    return specs
 
 
 def pdf_container_problems(pdf: bytes) -> list[RuleViolation]:
@@ -50,8 +55,12 @@ def pdf_container_problems(pdf: bytes) -> list[RuleViolation]:
 
     if FACTURX_FILENAME not in _embedded_names(root):
         problem("PDF-EMBEDDED", f"{FACTURX_FILENAME} is not in the EmbeddedFiles name tree")
-    if FACTURX_FILENAME not in _af_names(root):
+    af = _af_specs(root)
+    if FACTURX_FILENAME not in af:
         problem("PDF-AF", f"{FACTURX_FILENAME} is not referenced by the catalog /AF array")
+    elif af[FACTURX_FILENAME] not in ("/Data", "/Source", "/Alternative"):
+        problem("PDF-AFRELATIONSHIP",
+                f"AFRelationship of {FACTURX_FILENAME} is {af[FACTURX_FILENAME] or 'missing'}")
     if not root.get("/OutputIntents"):
         problem("PDF-OUTPUTINTENT", "no OutputIntent (required by PDF/A)")
     metadata = root.get("/Metadata")

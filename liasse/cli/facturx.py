@@ -6,6 +6,8 @@ container checks, the XSD, the EN 16931 and the French BR-FR schematrons, 1 othe
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
@@ -43,10 +45,21 @@ def print_report(path: Path, report: FacturXReport, show_warnings: bool = True) 
                           highlight=False, markup=False)
 
 
+def report_as_dict(path: Path, report: FacturXReport) -> dict[str, object]:
+    return {
+        "file": str(path),
+        "ok": report.ok,
+        "checks": report.checks_run,
+        "failures": [asdict(v) for v in report.failures],
+        "warnings": [asdict(v) for v in report.warnings],
+    }
+
+
 @app.command("check")
 def check(
     files: list[Path] = typer.Argument(..., help="Factur-X PDF files to check."),
     warnings: bool = typer.Option(True, "--warnings/--no-warnings", help="Show warnings."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per file."),
 ) -> None:
     """Check Factur-X PDFs; exit code 1 if any file fails."""
     failed = 0
@@ -59,7 +72,10 @@ def check(
                 f"Unreadable file: {path} ({exc.strerror})",
             ) from exc
         report = check_facturx(data)
-        print_report(path, report, warnings)
+        if as_json:
+            console.print_json(json.dumps(report_as_dict(path, report)))
+        else:
+            print_report(path, report, warnings)
         failed += not report.ok
     if failed:
         raise typer.Exit(code=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +41,11 @@ def test_check_rejects_a_tampered_invoice(
     result = runner.invoke(root, ["facturx", "check", str(path)])
     assert result.exit_code == 1
     assert "BR-CO-16" in result.output
+    as_json = runner.invoke(root, ["facturx", "check", "--json", str(path)])
+    assert as_json.exit_code == 1
+    report = json.loads(as_json.output)
+    assert report["ok"] is False
+    assert "BR-CO-16" in {f["rule_id"] for f in report["failures"]}
 
 
 def test_check_unreadable_file_is_one_clear_error(tmp_path: Path) -> None:
