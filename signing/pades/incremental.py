@@ -21,6 +21,10 @@ from pyhanko.stamp import TextStampStyle
 from signing.pades.errors import NotAPdf, PadesError, TimestampUnavailable
 from signing.pades.profile import PadesProfile
 
+# Room for the CMS blob. Without it pyHanko signs twice to measure the size (and asks the TSA
+# twice); 16 KiB holds a P-256/RSA chain of a few certificates plus a timestamp token.
+RESERVED_BYTES = 16 * 1024
+
 STAMP_STYLE = TextStampStyle(
     stamp_text="Signature electronique\n%(signer)s\n%(ts)s",
     timestamp_format="%Y-%m-%d %H:%M:%S UTC",
@@ -77,9 +81,14 @@ def sign_incrementally(
         stamp_style=STAMP_STYLE,
         new_field_spec=new_field,
     )
-    out = BytesIO()
     try:
-        pdf_signer.sign_pdf(writer, output=out)
+        try:
+            out = _sign(pdf_signer, writer, RESERVED_BYTES)
+        except PyHankoSigningError as exc:
+            if "larger than expected" not in str(exc):
+                raise
+            # a CMS bigger than the reservation (long chain): let pyHanko measure it first
+            out = _sign(pdf_signer, open_incremental(pdf_bytes), None)
     except TimestampRequestError as exc:
         raise TimestampUnavailable(
             f"L'autorité d'horodatage n'a pas répondu : {exc}.",
@@ -90,6 +99,14 @@ def sign_incrementally(
             f"La signature du PDF a échoué : {exc}.", f"Signing the PDF failed: {exc}."
         ) from exc
     return out.getvalue()
+
+
+def _sign(
+    pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter, reserved: int | None
+) -> BytesIO:
+    out = BytesIO()
+    pdf_signer.sign_pdf(writer, bytes_reserved=reserved, output=out)
+    return out
 
 
 def add_empty_signature_fields(pdf_bytes: bytes, specs: list[fields.SigFieldSpec]) -> bytes:
