@@ -6,6 +6,8 @@ makes "Hélène" match "HELENE" identically on both databases.
 
 >>> normalise("  Hélène   MÜLLER-Straße ")
 'helene muller-strasse'
+>>> normalise("Œuvres complètes")
+'oeuvres completes'
 >>> normalise(None)
 ''
 """
@@ -15,11 +17,14 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+# Ligatures that Unicode decomposition leaves alone but French readers type as two letters.
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
 
 def normalise(text: str | None) -> str:
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
 

@@ -27,6 +27,9 @@ from dossiers.errors import ConflictError, IllegalTransition, NotFound, Validati
 from dossiers.staff.models import StaffUser
 from dossiers.staff.service import get_staff
 
+# Roles allowed to be a customer's sales rep (portal access follows this link).
+SALES_ROLES = frozenset({"sales_rep", "group_lead"})
+
 
 def get_customer(session: Session, number: str, *, lock: bool = False) -> Customer:
     """The customer with this number ("C000123", "c123" or "123"), or `NotFound`."""
@@ -53,6 +56,11 @@ def _resolve_sales_rep(session: Session, login: str) -> StaffUser:
     if not rep.active:
         raise ValidationError(f"Le commercial {login} est désactivé.",
                               f"Sales rep {login} is deactivated.")
+    if not rep.role_names & SALES_ROLES:
+        raise ValidationError(
+            f"{login} ne peut pas suivre de clients : rôle sales_rep ou group_lead requis.",
+            f"{login} cannot look after customers: sales_rep or group_lead role required.",
+        )
     return rep
 
 

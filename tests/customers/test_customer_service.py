@@ -110,6 +110,7 @@ def test_bad_input_is_refused_at_the_edge_with_a_clear_reason(
     ({"type": "beneficiary"}, ValidationError),
     ({"type": "beneficiary", "payer_number": "C000077"}, NotFound),
     ({"sales_rep_login": "nobody"}, NotFound),
+    ({"sales_rep_login": "ops"}, ValidationError),
 ])
 def test_refused_creation_writes_nothing(
     db: sessionmaker[Session], staff: None, overrides: dict[str, object],
