@@ -159,14 +159,14 @@ def fail_automatic(session: Session, step_row_id: int, *, reason: str, worker: A
 # --- decisions on the file -----------------------------------------------------------------
 def receive_document(session: Session, file_id: int, *, document: str, actor: Actor = SYSTEM,
                      at: datetime | None = None) -> machine.Transition:
-    file = get_file(session, file_id)
+    file = _fresh_file(session, file_id)
     return _execute(session, file, machine.ReceiveDocument(actor, document), actor, at)
 
 
 def cancel_file(session: Session, file_id: int, login: str, *, reason: str,
                 at: datetime | None = None) -> machine.Transition:
-    file = get_file(session, file_id)
     actor = staff_actor(session, login)
+    file = _fresh_file(session, file_id)
     return _execute(session, file, machine.Cancel(actor, reason), actor, at)
 
 
@@ -174,8 +174,25 @@ def cancel_file(session: Session, file_id: int, login: str, *, reason: str,
 def _on_step(session: Session, step_row_id: int, who: str | Actor, at: datetime | None,
              build: Any) -> machine.Transition:
     row = get_step(session, step_row_id)
+    seq, file_id = row.seq, row.file_id  # never change: safe to read from any copy
     actor = who if isinstance(who, Actor) else staff_actor(session, who)
-    return _execute(session, row.file, build(row.seq, actor), actor, at)
+    return _execute(session, _fresh_file(session, file_id), build(seq, actor), actor, at)
+
+
+def _fresh_file(session: Session, file_id: int) -> CustomerFile:
+    """The file re-read from the database: its version first, then its steps.
+
+    Read in that order, stale steps imply a stale version, which the versioned UPDATE then
+    refuses. Copies already in the session are expired first so nothing is decided on an old
+    identity-map copy of a step someone else decided meanwhile.
+    """
+    file = get_file(session, file_id)
+    for step in list(file.steps):
+        session.expire(step)
+    session.expire(file)
+    _ = file.version
+    _ = file.steps
+    return file
 
 
 def _execute(session: Session, file: CustomerFile, command: machine.Command, actor: Actor,
@@ -184,20 +201,21 @@ def _execute(session: Session, file: CustomerFile, command: machine.Command, act
     circuit = circuit_of(session, file)
     before = view_of(file)
     transition = machine.decide(circuit, before, command, at)
-    # Version check first: the file row is updated (and locked) before any step row changes,
-    # so a concurrent loser fails here rather than on a step-row unique constraint.
-    file.updated_at = at
+    # One flush: the unit of work updates the parent file row (with its version check) before
+    # touching any step row, so a concurrent loser fails on the version check, not on a step
+    # row's unique constraint. `flag_modified` forces the versioned UPDATE even if the new
+    # timestamp equals the old one (injected clocks).
+    file_id = file.id  # readable after a failed flush, when the row may no longer be loaded
+    write_view(file, transition.view, circuit, at)
     flag_modified(file, "updated_at")
     try:
         session.flush()
     except StaleDataError as exc:
         raise ConflictError(
-            f"Le dossier {file.id} vient d'être modifié par quelqu'un d'autre : "
+            f"Le dossier {file_id} vient d'être modifié par quelqu'un d'autre : "
             "rechargez-le avant de décider.",
-            f"File {file.id} was just changed by someone else: reload it before deciding.",
+            f"File {file_id} was just changed by someone else: reload it before deciding.",
         ) from exc
-    write_view(file, transition.view, circuit, at)
-    session.flush()
     audit.record(
         session, transition.event, subject_type="customer_file", subject_id=file.id,
         actor=actor.login, customer_id=file.customer_id, at=at,

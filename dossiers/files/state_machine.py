@@ -190,6 +190,9 @@ def decide(circuit: Circuit, view: FileView, command: Command, at: datetime) -> 
     """Apply one command, or raise `IllegalTransition`, `ConflictError`, `PermissionDenied`
     or `ValidationError` and change nothing."""
     if not view.is_open:
+        if isinstance(command, _ON_ACTIVE_RUN):
+            # A late decider on a step someone else just decided learns who and when.
+            _active_run(view, command.seq)
         raise IllegalTransition(
             f"Le dossier est clos ({view.state.value}) : plus aucune décision n'est possible.",
             f"The file is closed ({view.state.value}): no further decision is possible.",
@@ -354,6 +357,9 @@ def _cancel(circuit: Circuit, view: FileView, cmd: Cancel, at: datetime) -> Tran
                      outcome="cancelled", closed_at=at)
     return Transition(closed, "file.cancelled")
 
+
+_ON_ACTIVE_RUN = (Approve, Reject, Delegate, RequestDocument, StartAutomatic, CompleteAutomatic,
+                  FailAutomatic)
 
 _HANDLERS: dict[type, Any] = {
     Approve: _approve,

@@ -121,11 +121,14 @@ def test_double_decision_is_a_conflict_naming_the_winner() -> None:
 
 def test_closed_file_accepts_nothing() -> None:
     closed = apply(m.start(CIRCUIT, at(0)), m.Reject(1, OLGA, "non"))
-    commands = [m.Approve(1, ADMIN), m.Cancel(ADMIN, "x"), m.ReceiveDocument(SYSTEM, "Kbis"),
-                m.Revoke(1, ADMIN, "x"), m.Delegate(1, ADMIN, "olga")]
+    commands = [m.Cancel(ADMIN, "x"), m.ReceiveDocument(SYSTEM, "Kbis"), m.Revoke(1, ADMIN, "x")]
     for command in commands:
         with pytest.raises(IllegalTransition, match="clos"):
             apply(closed, command)
+    # Deciding the step that closed it: the late decider learns who decided it.
+    for late in [m.Approve(1, ADMIN), m.Delegate(1, ADMIN, "olga")]:
+        with pytest.raises(ConflictError, match="déjà été traitée"):
+            apply(closed, late)
 
 
 def test_unknown_step_number() -> None:
