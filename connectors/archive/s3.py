@@ -76,7 +76,11 @@ class S3Archive:
         return self.prefix + check_key(key)
 
     def ensure_bucket(self, region: str) -> None:
-        """Create the bucket with Object Lock, or check an existing one has it."""
+        """Create the bucket with Object Lock if missing; refuse a bucket without it.
+
+        Object Lock turns versioning on for good, so only read calls are made on an existing
+        bucket (a production key needs no bucket-configuration rights).
+        """
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError:
@@ -84,13 +88,20 @@ class S3Archive:
             if region != "us-east-1":
                 kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
             self._call("create_bucket", **kwargs)
-        self._call("put_bucket_versioning", Bucket=self.bucket,
-                   VersioningConfiguration={"Status": "Enabled"})
-        config = self._call("get_object_lock_configuration", Bucket=self.bucket)
-        if config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") != "Enabled":
+        try:
+            config = self.client.get_object_lock_configuration(Bucket=self.bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ObjectLockConfigurationNotFoundError":
+                raise StoreError(f"Erreur S3 sur {self.bucket} : {exc}.",
+                                 f"S3 error on {self.bucket}: {exc}.") from exc
+            config = {}
+        versioning = self._call("get_bucket_versioning", Bucket=self.bucket)
+        locked = config.get("ObjectLockConfiguration", {}).get("ObjectLockEnabled") == "Enabled"
+        if not locked or versioning.get("Status") != "Enabled":
             raise StoreError(
-                f"Le compartiment {self.bucket} n'a pas le verrouillage d'objets (Object Lock).",
-                f"Bucket {self.bucket} does not have Object Lock enabled.",
+                f"Le compartiment {self.bucket} n'a pas le verrouillage d'objets (Object Lock) "
+                "et le versionnement activés.",
+                f"Bucket {self.bucket} does not have Object Lock and versioning enabled.",
             )
 
     def _call(self, operation: str, key: str = "", version_id: str | None = None,

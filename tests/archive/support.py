@@ -110,3 +110,21 @@ def add_customer(factory: Any, number: str = "C000042") -> int:
         session.add(customer)
         session.flush()
         return customer.id
+
+
+def tamper_metadata(backend: ArchiveStore, key: str, version_id: str, sha256: str) -> None:
+    """Rewrite the SHA-256 an object's own metadata claims (bytes left intact)."""
+    if isinstance(backend, LocalFolderArchive):
+        import json
+
+        sidecar = backend.root / f"{key}@versions" / f"{version_id}.json"
+        data = json.loads(sidecar.read_text())
+        data["metadata"]["sha256"] = sha256
+        sidecar.chmod(0o644)
+        sidecar.write_text(json.dumps(data))
+        return
+    assert isinstance(backend, S3Archive)
+    if not _in_process_moto(backend):
+        pytest.skip("cannot rewrite metadata in place on an external S3 endpoint")
+    _bucket, version = _moto_key(backend, key, version_id)
+    version._metadata["x-amz-meta-sha256"] = sha256

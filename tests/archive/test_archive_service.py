@@ -32,7 +32,13 @@ from dossiers.audit import AuditEvent
 from dossiers.audit import verify as verify_chain
 from dossiers.errors import IntegrityFailure, NotFound
 
-from .support import TestClock, corrupt_object, move_server_clock, remove_object
+from .support import (
+    TestClock,
+    corrupt_object,
+    move_server_clock,
+    remove_object,
+    tamper_metadata,
+)
 
 PDF = b"%PDF-1.7 invoice F-2026-0001"
 
@@ -153,6 +159,23 @@ def test_verify_reports_corrupted_and_missing_objects(archive: Archive) -> None:
         assert verify_chain(s).ok
 
 
+def test_verify_reports_metadata_that_disagrees(archive: Archive) -> None:
+    row = deposit(archive)
+    assert row.version_id is not None
+    tamper_metadata(archive.backend, row.key, row.version_id, "f" * 64)
+    report = verify(archive)
+    assert [(p.record_id, p.kind) for p in report.problems] == [(row.id, "metadata")]
+
+
+def test_a_new_version_behind_our_back_leaves_the_archived_one_intact(archive: Archive) -> None:
+    row = deposit(archive)
+    archive.backend.put(row.key, b"%PDF replacement", {"sha256": "0" * 64},
+                        archive.clock() + timedelta(days=1))
+    assert archive.backend.get(row.key).body == b"%PDF replacement"
+    assert get_document(archive, row.id)[1] == PDF  # Liasse reads the version it recorded
+    assert verify(archive).ok
+
+
 def test_rolling_sample_checks_the_oldest_verified_first(archive: Archive,
                                                          clock: TestClock) -> None:
     ids = [deposit(archive, number=f"F-2026-{i:04d}").id for i in range(1, 6)]
@@ -173,6 +196,8 @@ def test_hold_and_sweep_after_expiry(archive: Archive, clock: TestClock,
     held = deposit(archive, number="F-2026-0002")
     place_hold(archive, [held.id], reason="Litige L-17", actor="disputes")
     assert archive.backend.head(held.key, held.version_id).legal_hold
+    assert actions(archive.db)[-1] == "archive.legal_hold_placed"
+    assert place_hold(archive, [held.id], reason="again") == []  # already held: no-op
 
     assert retention_sweep(archive).candidates == []  # nothing expired yet
     later = kept.retain_until + timedelta(seconds=1)
@@ -192,6 +217,7 @@ def test_hold_and_sweep_after_expiry(archive: Archive, clock: TestClock,
     assert actions(archive.db)[-2:] == ["archive.expired", "archive.deleted"]
 
     release_hold(archive, [held.id], reason="Litige clos")
+    assert actions(archive.db)[-1] == "archive.legal_hold_released"
     assert retention_sweep(archive, dry_run=False).deleted == [held.id]
     assert versions(archive) == 0
     with archive.db() as s:

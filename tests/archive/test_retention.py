@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connectors.archive import ArchiveSettings
 from dossiers.archive.errors import RetentionInPast, UnknownDocumentType
@@ -72,3 +74,18 @@ def test_settings_read_the_mapping_from_the_environment(monkeypatch: pytest.Monk
     assert policy.retention_for("invoice", date(2026, 1, 1), NOW).years == 12
     assert policy.class_for("receipt") == "tax"
     assert policy.count_from is CountFrom.ISSUE_DATE
+
+
+@given(
+    issued=st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+    month=st.integers(1, 12), day=st.integers(1, 31), years=st.integers(1, 30),
+)
+def test_retention_always_covers_the_whole_period(issued: date, month: int, day: int,
+                                                   years: int) -> None:
+    policy = RetentionPolicy(classes={"c": years}, document_classes={"doc": "c"},
+                             fiscal_year_end_month=month, fiscal_year_end_day=day)
+    fy_end = policy.fiscal_year_end(issued)
+    assert issued <= fy_end < add_years(issued, 1) + timedelta(days=1)
+    retention = policy.retention_for("doc", issued, datetime(1990, 1, 1, tzinfo=UTC))
+    assert retention.retain_until.date() > add_years(issued, years)
+    assert retention.retain_until.date() > add_years(fy_end, years)

@@ -194,3 +194,18 @@ def test_expiry_on_the_servers_own_clock(backend: ArchiveStore) -> None:
     GuardedStore(backend).delete("scratch/expiring.pdf", version)
     with pytest.raises(ObjectMissing):
         backend.head("scratch/expiring.pdf", version)
+
+
+def test_a_bucket_without_object_lock_is_refused(s3_target: Any) -> None:
+    if s3_target.bucket is not None:
+        pytest.skip("creates a bucket; not done on an external endpoint")
+    import uuid
+
+    from dossiers.archive.store import StoreError
+
+    client = s3_target.client()
+    name = f"plain-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name,
+                         CreateBucketConfiguration={"LocationConstraint": s3_target.region})
+    with pytest.raises(StoreError, match="Object Lock"):
+        S3Archive(client, name).ensure_bucket(s3_target.region)
