@@ -169,6 +169,7 @@ class FakeTwilioServer:
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
+            timeout_graceful_shutdown=1,  # clients keep connections alive; don't wait for them
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

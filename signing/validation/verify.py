@@ -93,6 +93,8 @@ def _check(
     )
     ts = status if is_timestamp else status.timestamp_validity
     problems = []
+    if not _padding_is_clean(sig):
+        problems.append(tr("zone de signature altérée", "signature container padding altered"))
     if not status.intact:
         problems.append(tr("empreinte modifiée", "digest mismatch"))
     if not status.valid:
@@ -121,6 +123,24 @@ def _check(
         ok=_bottom_line(status) and not problems,
         problems=tuple(problems),
     )
+
+
+def _padding_is_clean(sig: EmbeddedPdfSignature) -> bool:
+    """The only bytes no digest covers are the zero padding after the CMS blob in /Contents.
+
+    pyHanko reads the DER object and ignores what follows, so a flipped padding byte would go
+    unnoticed; Liasse requires the padding to be untouched zeros, which makes *every* byte of a
+    Liasse-signed file matter.
+    """
+    raw = bytes(sig.sig_object["/Contents"])
+    if len(raw) < 2 or raw[0] != 0x30:
+        return False
+    if raw[1] < 0x80:
+        end = 2 + raw[1]
+    else:
+        size = raw[1] & 0x7F
+        end = 2 + size + int.from_bytes(raw[2 : 2 + size], "big")
+    return not any(raw[end:])
 
 
 def _bottom_line(status: Any) -> bool:

@@ -102,7 +102,7 @@ def test_two_party_signature_end_to_end(
 
     # one flipped byte in the signed content: verification fails, exit code non-zero
     tampered = bytearray(final.pdf)
-    position = len(tampered) // 3
+    position = final.pdf.index(b"stream\n") + 20  # inside the contract's first content stream
     tampered[position] ^= 0x01
     bad_path = tmp_path / "contrat-altere.pdf"
     bad_path.write_bytes(bytes(tampered))
@@ -164,3 +164,15 @@ def test_wrong_code_is_counted_and_nothing_is_signed(
     assert refused.value.remaining == 4
     after = service.get(reference)
     assert after.current_sha256 == before and after.signers[0].state is SignerState.CODE_SENT
+
+
+def test_any_flipped_byte_in_the_signed_ranges_breaks_verification(signed, signing_pki) -> None:
+    """Not only one lucky position: a spread of positions over the whole final file."""
+    service, reference, _ = signed
+    pdf = service.get(reference).pdf
+    step = len(pdf) // 15
+    for position in range(step // 2, len(pdf), step):
+        tampered = bytearray(pdf)
+        tampered[position] ^= 0x01
+        report = verify_pdf(bytes(tampered), signing_pki.trust_roots)
+        assert not report.ok, f"flip at {position}/{len(pdf)} went unnoticed"
