@@ -48,6 +48,32 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "roles": ("rôles", "roles"),
     "subject": ("objet", "subject"),
     "kind": ("type", "kind"),
+    "is_company": ("société (case)", "company (flag)"),
+    "company_number": ("société de rattachement", "parent company"),
+    "mobile": ("mobile", "mobile"),
+    "phone": ("téléphone", "phone"),
+    "siret": ("SIRET", "SIRET"),
+    "vat_number": ("TVA intracommunautaire", "intra-EU VAT number"),
+    "invoice_language": ("langue de facture", "invoice language"),
+    "vat_regime": ("affiliation TVA", "VAT regime"),
+    "payment_method": ("mode de paiement", "payment method"),
+    "ledger_account": ("compte général", "ledger account"),
+    "auxiliary_account": ("compte auxiliaire", "auxiliary account"),
+    "iban": ("IBAN", "IBAN"),
+    "bic": ("BIC", "BIC"),
+    "mandate_reference": ("RUM", "mandate reference"),
+    "mandate_signed_on": ("date de signature du mandat", "mandate signature date"),
+    "is_public_buyer": ("acheteur public", "public buyer"),
+    "service_code": ("code service", "service code"),
+    "notes": ("notes", "notes"),
+    "valid_from": ("début de validité", "valid from"),
+    "valid_until": ("fin de validité", "valid until"),
+    "title_code": ("titre", "title code"),
+    "author_login": ("auteur", "author"),
+    "copy_to_login": ("copie à", "copy to"),
+    "comment": ("commentaire", "comment"),
+    "reminder_on": ("date de rappel", "reminder date"),
+    "team": ("équipe", "team"),
 }
 
 
@@ -79,6 +105,12 @@ def _reason(error: Mapping[str, Any]) -> tuple[str, str]:
     if kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
         return message, message
+    if kind.startswith("date"):
+        return "date invalide (AAAA-MM-JJ attendu)", "invalid date (YYYY-MM-DD expected)"
+    if kind.startswith(("int_", "decimal_", "float_")):
+        return "nombre attendu", "a number is expected"
+    if kind.startswith("bool"):
+        return "oui/non attendu", "yes/no expected"
     if kind == "string_pattern_mismatch":
         return "format incorrect", "wrong format"
     return "valeur incorrecte", str(error["msg"])

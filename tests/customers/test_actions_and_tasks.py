@@ -61,7 +61,7 @@ def test_task_list_splits_due_today_and_overdue_until_done(
     ({"kind": "fax"}, ValidationError, "valeur non permise"),
     ({"subject": ""}, ValidationError, "objet"),
     ({"author_login": "ghost"}, NotFound, "ghost"),
-    ({"reminder_on": "10/03/2026"}, ValidationError, "valeur incorrecte"),
+    ({"reminder_on": "10/03/2026"}, ValidationError, "AAAA-MM-JJ"),
 ])
 def test_bad_action_is_refused(
     db: sessionmaker[Session], add_customer: AddCustomer, data: dict[str, object],

@@ -90,6 +90,8 @@ BAD_INPUTS = [
     ({"last_name": None}, ValidationError, "nom ou une société"),
     ({"type": "vip"}, ValidationError, "type de client"),
     ({"sales_rep_login": ""}, ValidationError, "commercial"),
+    ({"payment_term_days": "trente"}, ValidationError, "nombre attendu"),
+    ({"mandate_signed_on": "hier"}, ValidationError, "AAAA-MM-JJ"),
 ]
 
 
