@@ -7,7 +7,11 @@ from datetime import datetime
 
 
 def mask_phone(phone_e164: str) -> str:
-    """'+33612345678' -> '+33 6 •• •• •• 78': enough to recognise, not enough to call."""
+    """Enough to recognise one's own number, not enough to call it.
+
+    >>> mask_phone("+33612345678")
+    '+336••••••78'
+    """
     digits = phone_e164.strip()
     if len(digits) < 6:
         return "••"
