@@ -3,14 +3,14 @@
 Each domain package adds its models module here, one import per line.
 """
 
-import dossiers.audit.models
-import dossiers.customers.models
-import dossiers.staff.models  # noqa: F401
-import dossiers.archive.models  # noqa: F401
-import dossiers.invoicing.models  # noqa: F401
-import dossiers.circuits.versions  # noqa: F401
-import dossiers.files.models  # noqa: F401
-import signing.otp.models  # noqa: F401
-import signing.sessions.models  # noqa: F401
-import dossiers.deposits.models  # noqa: F401
 import connectors.mail.models  # noqa: F401
+import dossiers.archive.models
+import dossiers.audit.models
+import dossiers.circuits.versions
+import dossiers.customers.models
+import dossiers.deposits.models
+import dossiers.files.models
+import dossiers.invoicing.models
+import dossiers.staff.models  # noqa: F401
+import signing.otp.models
+import signing.sessions.models  # noqa: F401

@@ -46,11 +46,22 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    if tables:
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+def _empty_all_tables(engine: Engine) -> None:
+    """Delete every row and restart every sequence.
+
+    DELETE on small tables is ~100x faster than TRUNCATE of the whole schema (which rewrites
+    every table file), and that setup cost is paid by every PostgreSQL test.
+    """
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(
+            text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -63,7 +74,7 @@ def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         request.addfinalizer(engine.dispose)
         return engine
     engine = request.getfixturevalue("pg_engine")
-    _truncate_all(engine)
+    _empty_all_tables(engine)
     return engine
 
 
