@@ -156,6 +156,8 @@ def prepare_credit_note(
         buyer_name=original.buyer_name, buyer=dict(original.buyer), seller=dict(original.seller),
         language=original.language, currency=original.currency,
         issue_date=data.issue_date or today, business_process=original.business_process,
+        delivery_date=original.delivery_date, period_start=original.period_start,
+        period_end=original.period_end,
         po_number=original.po_number, service_code=original.service_code,
         referenced_invoice_id=original.id, referenced_number=original.number,
         referenced_date=original.issue_date, prepaid_amount=Decimal(0),

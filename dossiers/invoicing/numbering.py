@@ -102,13 +102,16 @@ def take_number(session: Session, series_code: str, issue_date: date) -> str:
     """
     series = get_series(session, series_code)
     year = issue_date.year if series.yearly_reset else 0
-    _insert_ignore(session, InvoiceCounter, {"series": series_code, "year": year, "last_number": 0})
     query = select(InvoiceCounter).where(
         InvoiceCounter.series == series_code, InvoiceCounter.year == year
-    )
+    ).execution_options(populate_existing=True)
     if for_update(session):
         query = query.with_for_update()
-    counter = session.scalars(query.execution_options(populate_existing=True)).one()
+    counter = session.scalars(query).one_or_none()
+    if counter is None:  # first number of the year: create the row, racing safely
+        _insert_ignore(session, InvoiceCounter,
+                       {"series": series_code, "year": year, "last_number": 0})
+        counter = session.scalars(query).one()
     latest = session.scalar(
         select(func.max(InvoiceCounter.last_issue_date)).where(InvoiceCounter.series == series_code)
     )

@@ -55,7 +55,11 @@ def test_french_buyer_situations_pass_all_checks(db, make_customer, situation) -
 def test_foreign_buyer_situations_pass_all_checks(db, make_customer, cat, vat, country) -> None:
     c = make_customer(email="ap@buyer.example", vat_number=vat, country=country, siret=None,
                       invoice_language="en")
-    _assert_clean(_issue(db, customer=c.number, lines=[_line("1200", cat=cat, rate="0")]))
+    checked = _issue(db, customer=c.number, lines=[_line("1200", cat=cat, rate="0")])
+    _assert_clean(checked)
+    with transaction(db) as s:  # the credit note carries the same VAT situation
+        _assert_clean(credit_checked(s, {"invoice": checked.invoice.number, "amount": "100",
+                                         "reason": "Remise"}))
 
 
 def test_third_party_public_buyer_direct_debit_and_credit_notes(db, make_customer) -> None:
