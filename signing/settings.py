@@ -55,6 +55,7 @@ class SigningSettings(BaseSettings):
     otp_send_window_seconds: int = Field(default=900, ge=60)
     signing_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
     signing_session_days: int = Field(default=14, ge=1)
+    signing_reminder_hours: int = Field(default=48, ge=1, description="Between two reminders.")
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Portal base URL.")
 
     # --- Twilio (or the bundled fake) ------------------------------------------------------------

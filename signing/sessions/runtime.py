@@ -66,6 +66,7 @@ def signing_service(
             ),
             link_ttl=timedelta(seconds=s.signing_link_ttl_seconds),
             session_ttl=timedelta(days=s.signing_session_days),
+            reminder_interval=timedelta(hours=s.signing_reminder_hours),
             public_base_url=s.public_base_url,
             notify_email=settings.sales_manager_email,
             on_outcome=on_outcome,

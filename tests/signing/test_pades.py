@@ -130,3 +130,33 @@ def test_seal_from_pkcs12_and_wrong_password(test_pki, tmp_path) -> None:
         load_seal_signer(p12, password=b"wrong")
     with pytest.raises(SealCredentialsError):
         load_seal_signer(tmp_path / "missing.p12")
+
+
+def test_seal_configured_from_settings_is_loaded_once(test_pki, tmp_path) -> None:
+    from pydantic import SecretStr
+
+    from signing.pki.context import build_signing_pki
+    from signing.settings import SigningSettings
+
+    key = serialization.load_pem_private_key(test_pki.key_path("seal").read_bytes(), None)
+    cert = x509.load_pem_x509_certificate(test_pki.cert_path("seal").read_bytes())
+    p12 = tmp_path / "cachet.pfx"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"seal", key, cert, None, serialization.BestAvailableEncryption(b"pw")
+        )
+    )  # type: ignore[arg-type]
+    settings = SigningSettings(
+        home=tmp_path / "home",
+        seal_cert=p12,
+        seal_password=SecretStr("pw"),
+        tsa_url=test_pki.tsa_url,
+        trust_roots=test_pki.cert_path("root"),
+        signing_ca_cert=test_pki.cert_path("signing-ca"),
+        signing_ca_key=test_pki.key_path("signing-ca"),
+    )
+    pki = build_signing_pki(settings)
+    assert build_signing_pki(settings).seal_signer is pki.seal_signer  # loaded once, cached
+    assert not (tmp_path / "home" / "pki").exists()  # nothing fell back to the demo PKI
+    report = verify_pdf(seal_pdf(facturx_invoice(), pki.company_seal()), pki.trust_roots)
+    assert report.ok and report.signatures[0].signer == "Liasse Test Seal"

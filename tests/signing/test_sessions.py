@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from dossiers.audit import AuditEvent
+from signing.evidence.identity import IdentityEvidence
 from signing.otp.errors import DocumentChanged
 from signing.pades.profile import PadesLevel
 from signing.sessions.deps import SessionOutcome
@@ -137,3 +139,32 @@ def test_bad_input_changes_nothing(make_service, mails, db, contract, signers, p
     with db() as s:
         assert s.scalar(select(func.count()).select_from(SigningSession)) == 0
     assert mails.sent == []
+
+
+class RecordingIdentityCheck:
+    """An `IdentityCheck` provider stand-in: our own seam, answering like a provider would."""
+
+    def __init__(self) -> None:
+        self.checked: list[str] = []
+
+    def verify(self, *, signer_email: str, signer_name: str) -> IdentityEvidence:
+        self.checked.append(signer_email)
+        return IdentityEvidence("pièce d'identité / ID document", "chk_123", True)
+
+
+def test_identity_check_seam_runs_before_the_code_and_is_recorded(
+    make_service, mails, db, contract
+) -> None:
+    check = RecordingIdentityCheck()
+    service = make_service(identity_check=check)
+    reference = service.open("Contrat", contract, [CUSTOMER])
+    service.request_code(mails.link_for(CUSTOMER.email), CUSTOMER_BROWSER)
+    assert check.checked == [CUSTOMER.email]
+    with db() as s:
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.subject_id == reference).order_by(AuditEvent.seq)
+        ).all()
+    actions = [e.action for e in events]
+    assert actions.index("signing.identity_checked") < actions.index("signing.code_sent")
+    checked = events[actions.index("signing.identity_checked")]
+    assert checked.data["reference"] == "chk_123" and checked.data["ip"] == "203.0.113.10"
