@@ -84,14 +84,22 @@ def check_content(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     if media_type == "application/pdf":
         _check_pdf(data, name)
     else:
-        _check_image(data, name)
+        _check_image(data, name, media_type)
     return CheckedContent(media_type, ACCEPTED_TYPES[media_type], len(data), sha256_hex(data))
 
 
-def _check_image(data: bytes, name: str) -> None:
+def _check_image(data: bytes, name: str, media_type: str) -> None:
+    """The image must decode and be complete.
+
+    Completeness is checked structurally rather than through Pillow's truncation error, because
+    WeasyPrint sets `ImageFile.LOAD_TRUNCATED_IMAGES = True` for the whole process on import,
+    after which Pillow silently pads truncated images.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                complete = _image_complete(image, data, media_type)
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
@@ -100,6 +108,28 @@ def _check_image(data: bytes, name: str) -> None:
             f"L'image « {name} » est illisible ou tronquée ({exc}).",
             f"Image '{name}' is unreadable or truncated ({exc}).",
         ) from exc
+    if not complete:
+        raise AttachmentRefused(f"L'image « {name} » est tronquée.",
+                                f"Image '{name}' is truncated.")
+
+
+def _image_complete(image: Image.Image, data: bytes, media_type: str) -> bool:
+    if media_type == "image/png":
+        image.verify()  # reads every chunk to IEND, checking CRCs; raises when cut short
+        return True
+    if media_type == "image/jpeg":
+        return data.rstrip(b"\x00\r\n\t ").endswith(b"\xff\xd9")  # End Of Image marker
+    # TIFF: every strip or tile of every page must lie inside the file.
+    for frame in range(getattr(image, "n_frames", 1)):
+        image.seek(frame)
+        tags = image.tag_v2  # type: ignore[attr-defined]
+        offsets = tags.get(273) or tags.get(324) or ()
+        counts = tags.get(279) or tags.get(325) or ()
+        if not offsets or len(offsets) != len(counts):
+            return False
+        if any(o + c > len(data) for o, c in zip(offsets, counts, strict=True)):
+            return False
+    return True
 
 
 def _check_pdf(data: bytes, name: str) -> None:

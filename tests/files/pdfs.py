@@ -70,3 +70,10 @@ def image(fmt: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (10, 120, 200)).save(out, format=fmt)
     return out.getvalue()
+
+
+def noise_image(fmt: str, size: tuple[int, int] = (200, 200)) -> bytes:
+    """A photo-like image (noise compresses badly, so halving the bytes cuts real data)."""
+    out = io.BytesIO()
+    Image.effect_noise(size, 60).convert("RGB").save(out, format=fmt)
+    return out.getvalue()
