@@ -72,6 +72,46 @@ def _summary(invoice: Invoice) -> str:
             f"TTC {invoice.grand_total} €")
 
 
+EXAMPLE = """\
+# liasse invoices issue invoice.yaml
+customer: C00012            # buyer's customer number (normal or third-party payer)
+issue_date: 2026-03-02      # optional, today by default
+po_number: EJ-2026-0042     # optional: purchase order / legal commitment (BT-13, <= 50)
+service_code: SERV-BIBLIO   # optional: public buyer's service (BT-10)
+lines:
+  - description: Abonnement annuel « Revue Liasse »
+    kind: subscription      # subscription | item | service (default discount, goods/services)
+    quantity: 2
+    unit_code: ANN          # UN/ECE rec 20: C62 unit, H87 piece, ANN year, MON month
+    unit_price: "89.00"
+    vat_category: S         # S Z E AE K O
+    vat_rate: "2.1"         # S: 20 / 10 / 5.5 / 2.1; others 0
+    beneficiary: C00031     # third-party payer invoices: the beneficiary's number
+  - description: Formation
+    kind: service
+    quantity: 1
+    unit_price: "350"
+    discount_pct: "10"      # omitted: the customer's default discount
+  - description: Conférence
+    quantity: 1
+    unit_price: "600"
+    vat_category: E
+    vat_rate: "0"
+    exemption_reason: Exonération de TVA, article 261-4-4° du CGI
+adjustments:                # document-level allowances / charges
+  - {amount: "15", reason: Remise fidélité, reason_code: "95", vat_rate: "2.1"}
+  - {amount: "6", reason: Frais de port, reason_code: FC, is_charge: true, vat_rate: "20"}
+payment_means: {code: "58"} # 30/58 transfer, 59 SEPA direct debit, 48/54 card
+notes: [Merci de rappeler le numéro de facture lors du paiement.]
+"""
+
+
+@app.command("example")
+def example() -> None:
+    """Print an example invoice file for `issue` (YAML)."""
+    typer.echo(EXAMPLE, nl=False)  # plain text: rich would wrap long lines
+
+
 @app.command("issue")
 def issue(
     file: Path = typer.Argument(None, help="YAML/JSON invoice (customer, lines, ...)."),

@@ -3,6 +3,7 @@ the one-line error and exit code."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import yaml
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from dossiers.customers.models import CustomerType
 from dossiers.errors import ValidationError
 from liasse.cli import context
 from liasse.cli.main import root
@@ -83,3 +85,20 @@ def test_subprocess_error_is_one_line(tmp_path: Path) -> None:
          "--line", "Revue|-1|10"], capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 2, done.stderr
     assert "Quantité -1 refusée" in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_example_file_is_a_valid_invoice(cli, make_customer, tmp_path: Path) -> None:
+    payer = make_customer(type=CustomerType.THIRD_PARTY_PAYER, email="f@payer.example")
+    ben = make_customer(type=CustomerType.BENEFICIARY, payer_id=payer.id)
+    text = cli("invoices", "example").output
+    data = yaml.safe_load(text)
+    data.update(customer=payer.number, issue_date="2026-03-02")
+    data["lines"][0]["beneficiary"] = ben.number
+    file = tmp_path / "example.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    issued = cli("invoices", "issue", str(file))
+    assert issued.exit_code == 0, issued.exception
+    shown = cli("invoices", "show", "F2026-00001", "--json")
+    as_json = json.loads(shown.output)
+    assert as_json["po_number"] == "EJ-2026-0042" and len(as_json["lines"]) == 3
+    assert as_json["lines"][0]["beneficiary_id"] == ben.id
