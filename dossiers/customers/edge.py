@@ -46,6 +46,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "login": ("identifiant", "login"),
     "full_name": ("nom complet", "full name"),
     "roles": ("rôles", "roles"),
+    "role": ("rôle", "role"),
     "subject": ("objet", "subject"),
     "kind": ("type", "kind"),
     "is_company": ("société (case)", "company (flag)"),

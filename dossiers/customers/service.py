@@ -39,7 +39,7 @@ def get_customer(session: Session, number: str, *, lock: bool = False) -> Custom
         query = query.with_for_update(of=Customer)
     customer = session.scalars(query).unique().one_or_none()
     if customer is None:
-        raise NotFound(f"Client inconnu : {number}.", f"Unknown customer: {number}.")
+        raise NotFound(f"Client inconnu : {wanted}.", f"Unknown customer: {wanted}.")
     return customer
 
 

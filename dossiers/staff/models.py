@@ -22,7 +22,11 @@ class Team(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    lead_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", use_alter=True))
+    # SET NULL: removing a user un-sets them as lead (and lets table-wide deletes run in
+    # dependency order despite the teams <-> staff_users cycle).
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", use_alter=True, ondelete="SET NULL")
+    )
 
     lead: Mapped[StaffUser | None] = relationship(foreign_keys=[lead_id], post_update=True)
     members: Mapped[list[StaffUser]] = relationship(

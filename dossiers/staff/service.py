@@ -21,13 +21,13 @@ from dossiers.identifiers import validate_email
 from dossiers.staff.models import StaffRole, StaffUser, Team
 
 RoleName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
-                                            pattern=r"^[a-z][a-z0-9_]{1,49}$")]
+                                            pattern=r"^[A-Za-z][A-Za-z0-9_]{1,49}$")]
 
 
 class StaffInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    login: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{1,99}$",
+    login: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$",
                                             to_lower=True)]
     full_name: Annotated[str, Field(min_length=1, max_length=200)]
     email: Annotated[str, AfterValidator(validate_email)]

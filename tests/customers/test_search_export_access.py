@@ -16,7 +16,14 @@ from dossiers.customers.search import quick_search
 from dossiers.customers.selection import define_selection_code, set_selection
 from dossiers.db import transaction
 from dossiers.errors import ConflictError, ValidationError
-from dossiers.staff.service import create_staff_user, get_staff, users_with_role
+from dossiers.staff.service import (
+    create_staff_user,
+    create_team,
+    get_staff,
+    grant_role,
+    revoke_role,
+    users_with_role,
+)
 
 AddCustomer = Callable[..., Customer]
 
@@ -138,3 +145,21 @@ def test_staff_roles_and_users_with_role(db: sessionmaker[Session], staff: None)
         create_staff_user(s, {"login": "new", "full_name": "X", "email": "x@x.fr", "roles": []})
     with pytest.raises(ValidationError, match="e-mail"), transaction(db) as s:
         create_staff_user(s, {"login": "new", "full_name": "X", "email": "x", "roles": ["admin"]})
+
+
+def test_team_lead_needs_group_lead_and_roles_can_change(
+    db: sessionmaker[Session], staff: None
+) -> None:
+    with pytest.raises(ValidationError, match="group_lead requis"), transaction(db) as s:
+        create_team(s, "Sud", lead_login="rep3")
+    with transaction(db) as s:
+        grant_role(s, "rep3", "group_lead")
+        create_team(s, "Sud", lead_login="rep3")
+        grant_role(s, "ops", "Compliance_Officer")
+        revoke_role(s, "ops", "order_desk")
+    with pytest.raises(ValidationError, match="rôle"), transaction(db) as s:
+        grant_role(s, "ops", "not a role!")
+    with db() as s:
+        assert get_staff(s, "rep3").team.name == "Sud"
+        assert get_staff(s, "ops").role_names == {"operator", "compliance_officer"}
+        assert users_with_role(s, "order_desk") == []
