@@ -60,6 +60,7 @@ def _numbers(db: sessionmaker[Session]) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
 @pytest.mark.parametrize("db_engine", ["postgresql"], indirect=True)
 def test_eight_processes_get_2000_consecutive_numbers(
     db_engine: Engine, db: sessionmaker[Session], make_customer, seller
