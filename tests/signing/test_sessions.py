@@ -168,3 +168,28 @@ def test_identity_check_seam_runs_before_the_code_and_is_recorded(
     assert actions.index("signing.identity_checked") < actions.index("signing.code_sent")
     checked = events[actions.index("signing.identity_checked")]
     assert checked.data["reference"] == "chk_123" and checked.data["ip"] == "203.0.113.10"
+
+
+def test_sms_outage_changes_nothing(make_service, mails, db, contract) -> None:
+    from connectors.sms.base import SmsError
+    from connectors.sms.fake_twilio import FakeTwilioServer
+    from connectors.sms.twilio_sender import TwilioSmsSender
+    from signing.otp.models import OtpSend
+
+    from .conftest import TWILIO_SID, TWILIO_TOKEN
+
+    down = FakeTwilioServer(TWILIO_SID, TWILIO_TOKEN)  # never started: nothing listens there
+    service = make_service()
+    service.deps.sms = TwilioSmsSender(
+        TWILIO_SID, TWILIO_TOKEN, "+33700000000", base_url=down.base_url
+    )
+    reference = service.open("Contrat", contract, [CUSTOMER])
+    with pytest.raises(SmsError):
+        service.request_code(mails.link_for(CUSTOMER.email), CUSTOMER_BROWSER)
+    with db() as s:
+        assert s.scalar(select(func.count()).select_from(OtpSend)) == 0
+        actions = s.scalars(
+            select(AuditEvent.action).where(AuditEvent.subject_id == reference)
+        ).all()
+    assert "signing.code_sent" not in actions
+    assert service.get(reference).signers[0].state is SignerState.INVITED
