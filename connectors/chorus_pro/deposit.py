@@ -23,7 +23,8 @@ import io
 import re
 import tarfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -98,7 +99,30 @@ def adopt(session: Session, row: ChorusDeposit, found: InvoiceSummary, now: date
     )
 
 
+@dataclass
+class _Decision:
+    """What the calls decided for one invoice, recorded afterwards (no transaction during calls)."""
+
+    request: DepositRequest
+    state: DepositState | None  # None: adopt `found`
+    reason: str | None = None
+    sent: bool = False
+    retry: bool = False  # look it up again after `reconcile_after`
+    found: InvoiceSummary | None = None
+    error: ChorusAuthError | None = None  # raised once everything is recorded
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    request: DepositRequest
+    must_look_up: bool
+
+
 class Depositor:
+    """Deposits invoices: one (`deposit`), a wave in parallel (`deposit_wave`), or several in
+    one `.tar.gz` flow (`deposit_batch`). Thread-safe; holds no transaction during a call."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -123,196 +147,260 @@ class Depositor:
         self.lease = lease
 
     def deposit(self, request: DepositRequest) -> DepositOutcome:
-        return self.deposit_batch([request])[0]
+        """Deposit one invoice; `ConflictError` if it is being deposited right now."""
+        return self._run([request], together=False, single=True)[0]
+
+    def deposit_wave(
+        self,
+        requests: Sequence[DepositRequest],
+        *,
+        concurrency: int | None = None,
+        chunk_size: int = 32,
+        chunks_in_flight: int = 4,
+    ) -> list[DepositOutcome]:
+        """Deposit many invoices, each in its own flow, at most `concurrency` calls at a time.
+
+        Claims and outcomes are committed once per chunk (every invoice still gets its own
+        audit events): with one fsynced commit per state change, the database, not Chorus Pro,
+        would set the pace. Chunks overlap, so one chunk's commits run while another's calls
+        wait on the network.
+        """
+        workers = concurrency or self.client.settings.max_concurrency
+        chunks = [requests[i : i + chunk_size] for i in range(0, len(requests), chunk_size)]
+        with (
+            ThreadPoolExecutor(max_workers=workers) as calls,
+            ThreadPoolExecutor(max_workers=chunks_in_flight) as pipeline,
+        ):
+            futures = [
+                pipeline.submit(self._run, chunk, together=False, pool=calls) for chunk in chunks
+            ]
+            return [outcome for future in futures for outcome in future.result()]
 
     def deposit_batch(self, requests: Sequence[DepositRequest]) -> list[DepositOutcome]:
         """Deposit several invoices in one flow (a `.tar.gz`); one outcome per request."""
+        return self._run(requests, together=True)
+
+    # --- the three phases --------------------------------------------------------------------
+    def _run(
+        self,
+        requests: Sequence[DepositRequest],
+        *,
+        together: bool,
+        pool: ThreadPoolExecutor | None = None,
+        single: bool = False,
+    ) -> list[DepositOutcome]:
         now = self.clock()
         outcomes: dict[str, DepositOutcome] = {}
-        claimed: list[DepositRequest] = []
-        for request in requests:
-            try:
-                outcome, must_look_up = self._claim(request, now)
-            except ConflictError as exc:
-                if len(requests) == 1:
-                    raise
-                with self.sessions() as session:
-                    row = records.find(session, request.invoice_number)
-                    state = row.state if row else S.PENDING
-                outcomes[request.invoice_number] = DepositOutcome(
-                    request.invoice_number, state, False, reason=exc.message
-                )
-                continue
-            if outcome is not None:
-                outcomes[request.invoice_number] = outcome
-            elif must_look_up and self._reconciled(request, now, outcomes):
-                continue
-            else:
-                claimed.append(request)
-        ready = self._preflight(claimed, now, outcomes)
-        if ready:
-            self._send(ready, now, outcomes)
+        claims = self._claim_all(requests, now, outcomes, single=single)
+        if together:
+            decisions = self._decide_together(claims)
+        elif pool is not None:
+            decisions = list(pool.map(self._decide_alone, claims))
+        else:
+            decisions = [self._decide_alone(claim) for claim in claims]
+        error = self._record_all(decisions, now, outcomes)
+        if error is not None:
+            raise error
         return [outcomes[r.invoice_number] for r in requests]
 
-    # --- steps -------------------------------------------------------------------------------
-    def _claim(self, request: DepositRequest, now: datetime) -> tuple[DepositOutcome | None, bool]:
-        """Record the attempt before anything is sent; (outcome, must look up) when not claimed."""
-        try:
-            return self._claim_once(request, now)
-        except IntegrityError as exc:  # another worker inserted the same invoice first
-            raise ConflictError(
-                f"Le dépôt de la facture {request.invoice_number} est déjà en cours.",
-                f"Invoice {request.invoice_number} is already being deposited.",
-            ) from exc
+    def _claim_all(
+        self,
+        requests: Sequence[DepositRequest],
+        now: datetime,
+        outcomes: dict[str, DepositOutcome],
+        *,
+        single: bool,
+    ) -> list[_Claim]:
+        """Record every attempt before anything is sent, in one transaction.
 
-    def _claim_once(
-        self, request: DepositRequest, now: datetime
-    ) -> tuple[DepositOutcome | None, bool]:
+        Another worker inserting one of these invoices at the same moment makes the insert
+        fail; the chunk is then claimed again invoice by invoice, each in a savepoint.
+        """
+        try:
+            return self._claim_chunk(requests, now, outcomes, single=single, careful=False)
+        except IntegrityError:
+            return self._claim_chunk(requests, now, outcomes, single=single, careful=True)
+
+    def _claim_chunk(
+        self,
+        requests: Sequence[DepositRequest],
+        now: datetime,
+        outcomes: dict[str, DepositOutcome],
+        *,
+        single: bool,
+        careful: bool,
+    ) -> list[_Claim]:
+        claims: list[_Claim] = []
         with transaction(self.sessions) as session:
-            row = records.find(session, request.invoice_number, lock=True)
-            if row is not None and row.state in (S.SUBMITTED, S.SETTLED):
-                if row.content_sha256 != request.sha256:
-                    raise ConflictError(
-                        f"La facture {row.invoice_number} est déjà sur Chorus Pro avec un autre "
-                        "contenu : émettre un avoir plutôt que la redéposer.",
-                        f"Invoice {row.invoice_number} is already on Chorus Pro with another "
-                        "content: issue a credit note instead of depositing it again.",
+            rows = records.find_many(session, [r.invoice_number for r in requests], lock=True)
+            for request in requests:
+                try:
+                    if careful:
+                        with session.begin_nested():
+                            claim = self._claim(
+                                session, rows.get(request.invoice_number), request, now, outcomes
+                            )
+                    else:
+                        claim = self._claim(
+                            session, rows.get(request.invoice_number), request, now, outcomes
+                        )
+                except (ConflictError, IntegrityError) as exc:
+                    conflict = exc if isinstance(exc, ConflictError) else _in_progress(request)
+                    if single:
+                        raise conflict from exc
+                    row = records.find(session, request.invoice_number)
+                    state = row.state if row else S.PENDING
+                    outcomes[request.invoice_number] = DepositOutcome(
+                        request.invoice_number, state, False, reason=conflict.message
                     )
-                return DepositOutcome.of(row), False
-            if row is not None and row.state == S.PENDING and now - row.updated_at >= self.lease:
-                # Left by a crash mid-call: as ambiguous as a timeout.
-                records.move(
-                    session,
-                    row,
-                    S.UNCERTAIN,
-                    now=now,
-                    reason=tr("Dépôt interrompu", "Deposit interrupted"),
-                    next_poll_at=row.updated_at + self.reconcile_after,
-                )
-            if row is not None and row.state == S.UNCERTAIN:
-                if row.next_poll_at is not None and now < row.next_poll_at:
-                    return DepositOutcome.of(row), False
-                records.claim(
-                    session,
-                    request.invoice_number,
-                    file_name=request.resolved_file_name,
-                    content_sha256=request.sha256,
-                    now=now,
-                    lease=self.lease,
-                )
-                return None, True
-            records.claim(
-                session,
-                request.invoice_number,
-                file_name=request.resolved_file_name,
-                content_sha256=request.sha256,
-                now=now,
-                lease=self.lease,
-                customer_id=request.customer_id,
-            )
-            return None, False
+                    continue
+                if claim is not None:
+                    claims.append(claim)
+        return claims
 
-    def _reconciled(
-        self, request: DepositRequest, now: datetime, outcomes: dict[str, DepositOutcome]
-    ) -> bool:
-        """After an ambiguous failure: True when Chorus Pro already has the invoice (or when
-        we cannot tell yet); False when it is safe to send it again."""
-        try:
-            found = find_on_chorus(self.client, request.invoice_number)
-        except ChorusProError as exc:
-            self._finish(request, S.UNCERTAIN, now, outcomes, reason=exc.message, retry=True)
-            if isinstance(exc, ChorusAuthError):
-                raise
-            return True
-        if found is None:
-            return False
-        with transaction(self.sessions) as session:
-            row = records.find(session, request.invoice_number, lock=True)
-            assert row is not None
-            adopt(session, row, found, now)
+    def _claim(
+        self,
+        session: Session,
+        row: ChorusDeposit | None,
+        request: DepositRequest,
+        now: datetime,
+        outcomes: dict[str, DepositOutcome],
+    ) -> _Claim | None:
+        """Claim one invoice (its locked record `row`), or record why it needs no call now."""
+        if row is not None and row.state in (S.SUBMITTED, S.SETTLED):
+            if row.content_sha256 != request.sha256:
+                raise ConflictError(
+                    f"La facture {row.invoice_number} est déjà sur Chorus Pro avec un autre "
+                    "contenu : émettre un avoir plutôt que la redéposer.",
+                    f"Invoice {row.invoice_number} is already on Chorus Pro with another "
+                    "content: issue a credit note instead of depositing it again.",
+                )
             outcomes[request.invoice_number] = DepositOutcome.of(row)
-        return True
+            return None
+        if row is not None and row.state == S.PENDING and now - row.updated_at >= self.lease:
+            # Left by a crash mid-call: as ambiguous as a timeout.
+            records.move(
+                session,
+                row,
+                S.UNCERTAIN,
+                now=now,
+                reason=tr("Dépôt interrompu", "Deposit interrupted"),
+                next_poll_at=row.updated_at + self.reconcile_after,
+            )
+        must_look_up = row is not None and row.state == S.UNCERTAIN
+        if row is not None and must_look_up and row.next_poll_at and now < row.next_poll_at:
+            outcomes[request.invoice_number] = DepositOutcome.of(row)
+            return None
+        records.claim(
+            session,
+            row,
+            request.invoice_number,
+            file_name=request.resolved_file_name,
+            content_sha256=request.sha256,
+            now=now,
+            lease=self.lease,
+            customer_id=request.customer_id,
+        )
+        return _Claim(request, must_look_up)
 
-    def _preflight(
-        self, claimed: list[DepositRequest], now: datetime, outcomes: dict[str, DepositOutcome]
-    ) -> list[DepositRequest]:
+    def _look_up(self, claim: _Claim) -> _Decision | None:
+        """After an ambiguous failure: a decision when Chorus Pro has the invoice (adopt) or
+        cannot tell; None when it is safe to send it again."""
+        try:
+            found = find_on_chorus(self.client, claim.request.invoice_number)
+        except ChorusProError as exc:
+            return _Decision(claim.request, S.UNCERTAIN, exc.message, retry=True, error=_auth(exc))
+        return _Decision(claim.request, None, found=found) if found else None
+
+    def _check(self, request: DepositRequest) -> _Decision | None:
+        """A decision when the invoice must not be sent (problems, or Chorus Pro unusable)."""
+        try:
+            _routing, problems = check_before_deposit(
+                self.directory,
+                request.pdf,
+                invoice_number=request.invoice_number,
+                check_facturx=self.check_facturx,
+            )
+        except ChorusProError as exc:
+            return _Decision(request, S.FAILED, exc.message, error=_auth(exc))
+        if problems:
+            return _Decision(request, S.TO_FIX, " ; ".join(str(p) for p in problems))
+        return None
+
+    def _decide_alone(self, claim: _Claim) -> _Decision:
+        looked_up = self._look_up(claim) if claim.must_look_up else None
+        if looked_up is not None:
+            return looked_up
+        return self._check(claim.request) or self._send([claim.request])[0]
+
+    def _decide_together(self, claims: list[_Claim]) -> list[_Decision]:
+        decisions: list[_Decision] = []
         ready: list[DepositRequest] = []
-        for position, request in enumerate(claimed):
-            try:
-                _routing, problems = check_before_deposit(
-                    self.directory,
-                    request.pdf,
-                    invoice_number=request.invoice_number,
-                    check_facturx=self.check_facturx,
-                )
-            except ChorusProError as exc:
-                # Nothing was sent: release every claim not yet decided, then report.
-                for waiting in claimed[position:]:
-                    self._finish(waiting, S.FAILED, now, outcomes, reason=exc.message)
-                if isinstance(exc, ChorusAuthError):
-                    raise
-                return ready
-            if problems:
-                reason = " ; ".join(str(p) for p in problems)
-                self._finish(request, S.TO_FIX, now, outcomes, reason=reason)
+        for claim in claims:
+            looked_up = self._look_up(claim) if claim.must_look_up else None
+            stop = looked_up or self._check(claim.request)
+            if stop is not None:
+                decisions.append(stop)
             else:
-                ready.append(request)
-        return ready
+                ready.append(claim.request)
+        return decisions + (self._send(ready) if ready else [])
 
-    def _send(
-        self, ready: list[DepositRequest], now: datetime, outcomes: dict[str, DepositOutcome]
-    ) -> None:
+    def _send(self, ready: list[DepositRequest]) -> list[_Decision]:
         content, name = flow_file(ready)
         try:
             receipt = self.client.deposit_flow(content, name)
         except ChorusAmbiguousFailure as exc:
-            for request in ready:
-                self._finish(request, S.UNCERTAIN, now, outcomes, reason=exc.message, retry=True)
-            return
+            return [_Decision(r, S.UNCERTAIN, exc.message, retry=True) for r in ready]
         except ChorusRejected as exc:
-            for request in ready:
-                self._finish(request, S.TO_FIX, now, outcomes, reason=exc.message)
-            return
+            return [_Decision(r, S.TO_FIX, exc.message) for r in ready]
         except ChorusProError as exc:
-            for request in ready:
-                self._finish(request, S.FAILED, now, outcomes, reason=exc.message)
-            if isinstance(exc, ChorusAuthError):
-                raise
-            return
-        for request in ready:
-            self._finish(
-                request,
-                S.SUBMITTED,
-                now,
-                outcomes,
-                sent=True,
-                flow_number=receipt.flow_number,
-                deposit_date=receipt.deposit_date,
-                flow_state=None,
-                poll_at=now + FIRST_POLL,
-            )
+            return [_Decision(r, S.FAILED, exc.message, error=_auth(exc)) for r in ready]
+        fields: dict[str, object] = {
+            "flow_number": receipt.flow_number,
+            "deposit_date": receipt.deposit_date,
+            "flow_state": None,
+        }
+        return [_Decision(r, S.SUBMITTED, sent=True, fields=fields) for r in ready]
 
-    def _finish(
-        self,
-        request: DepositRequest,
-        state: DepositState,
-        now: datetime,
-        outcomes: dict[str, DepositOutcome],
-        *,
-        reason: str | None = None,
-        retry: bool = False,
-        sent: bool = False,
-        poll_at: datetime | None = None,
-        **fields: object,
-    ) -> None:
-        next_poll = now + self.reconcile_after if retry else poll_at
+    def _record_all(
+        self, decisions: list[_Decision], now: datetime, outcomes: dict[str, DepositOutcome]
+    ) -> ChorusAuthError | None:
+        """Record every outcome in one transaction; returns the first credentials error."""
+        numbers = [d.request.invoice_number for d in decisions]
         with transaction(self.sessions) as session:
-            row = records.find(session, request.invoice_number, lock=True)
-            assert row is not None
-            records.move(
-                session, row, state, now=now, reason=reason, next_poll_at=next_poll, **fields
-            )
-            outcomes[request.invoice_number] = DepositOutcome.of(row, sent=sent)
+            rows = records.find_many(session, numbers, lock=True)
+            for decision in decisions:
+                row = rows[decision.request.invoice_number]
+                if decision.state is None and decision.found is not None:
+                    adopt(session, row, decision.found, now)
+                else:
+                    assert decision.state is not None
+                    if decision.retry:
+                        poll_at: datetime | None = now + self.reconcile_after
+                    else:
+                        poll_at = now + FIRST_POLL if decision.state == S.SUBMITTED else None
+                    records.move(
+                        session,
+                        row,
+                        decision.state,
+                        now=now,
+                        reason=decision.reason,
+                        next_poll_at=poll_at,
+                        **decision.fields,
+                    )
+                outcomes[row.invoice_number] = DepositOutcome.of(row, sent=decision.sent)
+        return next((d.error for d in decisions if d.error is not None), None)
+
+
+def _auth(exc: ChorusProError) -> ChorusAuthError | None:
+    return exc if isinstance(exc, ChorusAuthError) else None
+
+
+def _in_progress(request: DepositRequest) -> ConflictError:
+    return ConflictError(
+        f"Le dépôt de la facture {request.invoice_number} est déjà en cours.",
+        f"Invoice {request.invoice_number} is already being deposited.",
+    )
 
 
 def flow_file(requests: Sequence[DepositRequest]) -> tuple[bytes, str]:

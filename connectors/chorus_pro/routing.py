@@ -9,6 +9,7 @@ actually see: the invoice number, the buyer's SIRET (`SpecifiedLegalOrganization
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from facturx import get_facturx_xml_from_pdf
 from lxml import etree
@@ -65,8 +66,12 @@ def read_routing_xml(xml: bytes) -> RoutingData:
     )
 
 
+@lru_cache(maxsize=64)
 def extract_xml(pdf: bytes) -> bytes:
-    """The embedded Factur-X XML, unchecked (checking is the caller's business)."""
+    """The embedded Factur-X XML, unchecked (checking is the caller's business).
+
+    Cached: the routing read and the Factur-X check of one deposit parse the PDF once.
+    """
     try:
         _name, xml = get_facturx_xml_from_pdf(pdf, check_xsd=False)
     except Exception as exc:  # pypdf raises many types on a damaged file

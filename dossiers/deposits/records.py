@@ -38,6 +38,18 @@ def find(session: Session, invoice_number: str, *, lock: bool = False) -> Chorus
     return session.scalars(query).one_or_none()
 
 
+def find_many(
+    session: Session, invoice_numbers: list[str], *, lock: bool = False
+) -> dict[str, ChorusDeposit]:
+    """The records of these invoices, by number (one query for a whole wave)."""
+    if not invoice_numbers:
+        return {}
+    query = select(ChorusDeposit).where(ChorusDeposit.invoice_number.in_(invoice_numbers))
+    if lock and for_update(session):
+        query = query.with_for_update()
+    return {d.invoice_number: d for d in session.scalars(query)}
+
+
 def _audit(
     session: Session, deposit: ChorusDeposit, action: str, now: datetime, **data: Any
 ) -> None:
@@ -54,6 +66,7 @@ def _audit(
 
 def claim(
     session: Session,
+    current: ChorusDeposit | None,
     invoice_number: str,
     *,
     file_name: str,
@@ -64,10 +77,11 @@ def claim(
 ) -> tuple[ChorusDeposit, DepositState | None]:
     """Take the invoice for one deposit attempt; returns the row and the state it came from.
 
-    Raises `ConflictError` when it is already on Chorus Pro (same content: nothing to do, so
-    the caller checks `previous` first via `find`) or when another attempt is in flight.
+    `current` is the invoice's record as the caller read it (locked), or None. Raises
+    `ConflictError`, changing nothing, when it is already on Chorus Pro or when another attempt
+    is in flight.
     """
-    deposit = find(session, invoice_number, lock=True)
+    deposit = current
     previous = deposit.state if deposit else None
     if deposit is None:
         deposit = ChorusDeposit(

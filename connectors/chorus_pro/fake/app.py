@@ -120,8 +120,7 @@ def create_app(fake: FakeChorus | None = None) -> Starlette:
         )
 
     async def deposits(request: Request) -> Response:
-        with fake.lock:
-            counts = dict(fake.deposits)
+        counts = fake.deposit_counts()
         return _json({"counts": counts, "total": sum(counts.values())})
 
     app = Starlette(

@@ -89,7 +89,7 @@ class FakeFlow:
     deposited_at: datetime
     invoices: list[FakeInvoice]
     state: str | None = None  # final state once processed
-    forced_state: str | None = None
+    files: list[tuple[str, bytes]] | None = None  # until read
 
 
 @dataclass
@@ -182,17 +182,32 @@ class FakeChorus:
 
     # --- deposits ----------------------------------------------------------------------------
     def deposit(self, content: bytes, file_name: str, syntax: str) -> FakeFlow:
-        invoices = [
-            self._read_invoice(name, data) for name, data in _flow_files(content, file_name)
-        ]
+        """Accept the flow at once; its files are read later (`read_flow`), like the real
+        platform, which answers the deposit before processing it."""
+        files = _flow_files(content, file_name)
         with self.lock:
             number = f"CPP00111100000000000{self._next_flow:05d}"
             self._next_flow += 1
-            flow = FakeFlow(number, file_name, syntax, self.clock.now(), invoices)
+            flow = FakeFlow(number, file_name, syntax, self.clock.now(), [], files=files)
             self.flows[number] = flow
-            for invoice in invoices:
-                self.deposits[invoice.number] += 1
             return flow
+
+    def read_flow(self, flow: FakeFlow) -> list[FakeInvoice]:
+        """The flow's invoices, read from its files once (and counted per invoice number)."""
+        with self.lock:
+            if flow.files is not None:
+                flow.invoices = [self._read_invoice(name, data) for name, data in flow.files]
+                flow.files = None
+                for invoice in flow.invoices:
+                    self.deposits[invoice.number] += 1
+            return flow.invoices
+
+    def deposit_counts(self) -> dict[str, int]:
+        """How many times each invoice number was deposited (every flow read first)."""
+        with self.lock:
+            for flow in self.flows.values():
+                self.read_flow(flow)
+            return dict(self.deposits)
 
     @staticmethod
     def _read_invoice(name: str, data: bytes) -> FakeInvoice:
@@ -223,7 +238,7 @@ class FakeChorus:
         ):
             return
         integrated_at = flow.deposited_at + timedelta(seconds=FLOW_PROCESSING_SECONDS)
-        for invoice in flow.invoices:
+        for invoice in self.read_flow(flow):
             self._check_invoice(invoice)
             if invoice.error is None:
                 invoice.invoice_id = self._next_invoice_id
