@@ -38,16 +38,11 @@ def suspension_key(step_run_id: str) -> str:
     return f"step-{slug}-{digest}"
 
 
-@flow(name="customer-file", flow_run_name="file-{file_id}", log_prints=True)
-def customer_file(file_id: str) -> str:
-    """Drive one customer file through its circuit until it is done; returns the outcome."""
-    logger = get_run_logger()
+def run_until_wait(file_id: str) -> WaitHuman | WaitCustomer | Done:
+    """Run automatic steps until the file waits for someone (alerted) or is done."""
     engine = current_runtime().file_engine
     for _ in range(MAX_ACTIONS_PER_RUN):
         action = engine.next_action(file_id)
-        if isinstance(action, Done):
-            logger.info("File %s finished: %s", file_id, action.outcome)
-            return action.outcome
         if isinstance(action, Automatic):
             run_automatic_step.with_options(task_run_name=f"{action.action}-{action.step_run_id}")(
                 file_id, action.step_run_id, action.action, action.params
@@ -57,7 +52,19 @@ def customer_file(file_id: str) -> str:
             send_step_alert.with_options(task_run_name=f"alert-{action.step_run_id}")(
                 file_id, action
             )
-        assert isinstance(action, WaitHuman | WaitCustomer)
+        return action
+    raise RuntimeError(f"file {file_id}: more than {MAX_ACTIONS_PER_RUN} actions in one run")
+
+
+@flow(name="customer-file", flow_run_name="file-{file_id}", log_prints=True)
+def customer_file(file_id: str) -> str:
+    """Drive one customer file through its circuit until it is done; returns the outcome."""
+    logger = get_run_logger()
+    for _ in range(MAX_ACTIONS_PER_RUN):
+        action = run_until_wait(file_id)
+        if isinstance(action, Done):
+            logger.info("File %s finished: %s", file_id, action.outcome)
+            return action.outcome
         decision = suspend_flow_run(
             wait_for_input=StepDecision, key=suspension_key(action.step_run_id)
         )
@@ -72,4 +79,19 @@ def customer_file(file_id: str) -> str:
         apply_decision.with_options(task_run_name=f"decision-{action.step_run_id}")(
             file_id, decision
         )
-    raise RuntimeError(f"file {file_id}: more than {MAX_ACTIONS_PER_RUN} actions in one run")
+    raise RuntimeError(f"file {file_id}: more than {MAX_ACTIONS_PER_RUN} decisions in one run")
+
+
+@flow(name="advance-file", flow_run_name="advance-{file_id}", log_prints=True)
+def advance_file(file_id: str) -> str:
+    """The event-driven alternative: one short run per event, no suspended run at all.
+
+    The portal or CLI records the decision in the database, then triggers this deployment;
+    the run does the automatic steps, alerts the next role and ends. Returns `waiting:<step>`
+    or the file's outcome. Two triggers for one file may overlap: the domain must claim an
+    automatic step before running it (`dossiers.files.service.claim_automatic`).
+    """
+    action = run_until_wait(file_id)
+    if isinstance(action, Done):
+        return action.outcome
+    return f"waiting:{action.step_run_id}"
