@@ -83,6 +83,9 @@ class FileStep(Base):
     requested_document: Mapped[str | None] = mapped_column(String(200))
     request_due_at: Mapped[datetime | None]
     request_received_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    escalated_to: Mapped[str | None] = mapped_column(String(100))
 
     file: Mapped[CustomerFile] = relationship(back_populates="steps")
 

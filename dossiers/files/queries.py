@@ -8,8 +8,9 @@ machine's `NextAction` plus the step row id to pass back to `claim_automatic`,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dossiers.files import state_machine as machine
@@ -50,6 +51,31 @@ def pending_steps(
         query = query.where(FileStep.role == role)
     if assignee is not None:
         query = query.where(FileStep.assignee == assignee)
+    return list(session.scalars(query))
+
+
+def overdue_steps(session: Session, now: datetime) -> list[FileStep]:
+    """Waiting human steps past their SLA and not reminded since (the reminder sweep)."""
+    query = (
+        select(FileStep)
+        .join(CustomerFile, FileStep.file_id == CustomerFile.id)
+        .where(FileStep.state == StepState.WAITING, CustomerFile.state.in_(OPEN_FILE_STATES),
+               FileStep.due_at <= now,
+               or_(FileStep.reminded_at.is_(None), FileStep.reminded_at < FileStep.due_at))
+        .order_by(FileStep.due_at, FileStep.id)
+    )
+    return list(session.scalars(query))
+
+
+def escalation_due(session: Session, now: datetime) -> list[FileStep]:
+    """Waiting human steps past their escalation delay and not escalated yet."""
+    query = (
+        select(FileStep)
+        .join(CustomerFile, FileStep.file_id == CustomerFile.id)
+        .where(FileStep.state == StepState.WAITING, CustomerFile.state.in_(OPEN_FILE_STATES),
+               FileStep.escalate_at <= now, FileStep.escalated_at.is_(None))
+        .order_by(FileStep.escalate_at, FileStep.id)
+    )
     return list(session.scalars(query))
 
 

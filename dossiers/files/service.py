@@ -156,6 +156,22 @@ def fail_automatic(session: Session, step_row_id: int, *, reason: str, worker: A
                     lambda seq, actor: machine.FailAutomatic(seq, actor, reason))
 
 
+# --- SLA sweep (flows) ---------------------------------------------------------------------
+def remind(session: Session, step_row_id: int, *, worker: Actor = SYSTEM,
+           at: datetime | None = None) -> machine.Transition:
+    """Record that the deciders of an overdue step were reminded (the flow sends the mail)."""
+    return _on_step(session, step_row_id, worker, at,
+                    lambda seq, actor: machine.Remind(seq, actor))
+
+
+def escalate(session: Session, step_row_id: int, *, to_login: str, worker: Actor = SYSTEM,
+             at: datetime | None = None) -> machine.Transition:
+    """Hand an overdue step to `to_login` (the group lead); a second escalation conflicts."""
+    staff_actor(session, to_login)
+    return _on_step(session, step_row_id, worker, at,
+                    lambda seq, actor: machine.Escalate(seq, actor, to_login))
+
+
 # --- decisions on the file -----------------------------------------------------------------
 def receive_document(session: Session, file_id: int, *, document: str, actor: Actor = SYSTEM,
                      at: datetime | None = None) -> machine.Transition:

@@ -1,8 +1,7 @@
 """The customer-file state machine: pure rules, no I/O.
 
-`start(circuit, at)` opens a file on the circuit's first step; `decide(circuit, view, command, at)`
-applies one command (approve, reject, revoke, delegate, request a document, receive it, claim /
-complete / fail an automatic step, cancel) and returns the new view, or raises a domain error
+`start(circuit, at)` opens a file on the circuit's first step; `decide(circuit, view, command,
+at)` applies one command (see `commands.py`) and returns the new view, or raises a domain error
 naming the rule. `next_action(circuit, view)` tells a driver (the Prefect flow, the demo) what to
 do next: run an automatic action, wait for a person, wait for the customer, or nothing (closed).
 The service layer maps views to rows; this module never touches a database, a clock or a network.
@@ -10,7 +9,7 @@ The service layer maps views to rows; this module never touches a database, a cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,8 +20,40 @@ from dossiers.errors import (
     PermissionDenied,
     ValidationError,
 )
+from dossiers.files.commands import (
+    Approve,
+    AwaitCustomer,
+    AwaitHuman,
+    Cancel,
+    Command,
+    CompleteAutomatic,
+    Delegate,
+    Escalate,
+    FailAutomatic,
+    Finished,
+    NextAction,
+    ReceiveDocument,
+    Reject,
+    Remind,
+    RequestDocument,
+    Revoke,
+    RunAutomatic,
+    StartAutomatic,
+    Transition,
+)
+from dossiers.files.guards import (
+    OPERATOR_ROLES,
+    active_run,
+    automatic_run,
+    decidable_human,
+    may_decide,
+    optional_reason,
+    required_reason,
+    run_or_raise,
+    running_automatic,
+    sla_run,
+)
 from dossiers.files.states import (
-    Actor,
     DecisionKind,
     FileState,
     FileView,
@@ -30,136 +61,32 @@ from dossiers.files.states import (
     StepState,
 )
 
-MAX_REASON = 2000
-OPERATOR_ROLES = frozenset({"admin", "operator"})
-
-
-# --- commands ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Approve:
-    seq: int
-    actor: Actor
-    reason: str | None = None
-    outcome: str | None = None
-
-
-@dataclass(frozen=True)
-class Reject:
-    seq: int
-    actor: Actor
-    reason: str
-
-
-@dataclass(frozen=True)
-class Revoke:
-    """Withdraw the approval of run `seq` while the step after it has not started."""
-
-    seq: int
-    actor: Actor
-    reason: str
-
-
-@dataclass(frozen=True)
-class Delegate:
-    seq: int
-    actor: Actor
-    to_login: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class RequestDocument:
-    seq: int
-    actor: Actor
-    document: str
-    due_at: datetime
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class ReceiveDocument:
-    actor: Actor
-    document: str
-
-
-@dataclass(frozen=True)
-class StartAutomatic:
-    seq: int
-    actor: Actor
-
-
-@dataclass(frozen=True)
-class CompleteAutomatic:
-    seq: int
-    actor: Actor
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class FailAutomatic:
-    seq: int
-    actor: Actor
-    reason: str
-
-
-@dataclass(frozen=True)
-class Cancel:
-    actor: Actor
-    reason: str
-
-
-Command = (
-    Approve | Reject | Revoke | Delegate | RequestDocument | ReceiveDocument | StartAutomatic
-    | CompleteAutomatic | FailAutomatic | Cancel
-)
-
-
-# --- what to do next -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class RunAutomatic:
-    """Run `action` for this step; `claimed` is False until a worker called StartAutomatic."""
-
-    seq: int
-    step_id: str
-    kind: str
-    action: str
-    params: dict[str, Any]
-    claimed: bool
-
-
-@dataclass(frozen=True)
-class AwaitHuman:
-    seq: int
-    step_id: str
-    role: str
-    assignee: str | None
-    due_at: datetime | None
-    escalate_at: datetime | None
-
-
-@dataclass(frozen=True)
-class AwaitCustomer:
-    seq: int
-    step_id: str
-    document: str
-    due_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Finished:
-    state: FileState
-    outcome: str | None
-
-
-NextAction = RunAutomatic | AwaitHuman | AwaitCustomer | Finished
-
-
-@dataclass(frozen=True)
-class Transition:
-    """The result of a command: the new view and the audit action naming what happened."""
-
-    view: FileView
-    event: str
+__all__ = [
+    "Approve",
+    "AwaitCustomer",
+    "AwaitHuman",
+    "Cancel",
+    "Command",
+    "CompleteAutomatic",
+    "Delegate",
+    "Escalate",
+    "FailAutomatic",
+    "Finished",
+    "IllegalTransition",
+    "NextAction",
+    "ReceiveDocument",
+    "Reject",
+    "Remind",
+    "RequestDocument",
+    "Revoke",
+    "RunAutomatic",
+    "StartAutomatic",
+    "Transition",
+    "decide",
+    "may_decide",
+    "next_action",
+    "start",
+]
 
 
 # --- public API ----------------------------------------------------------------------------
@@ -192,7 +119,7 @@ def decide(circuit: Circuit, view: FileView, command: Command, at: datetime) -> 
     if not view.is_open:
         if isinstance(command, _ON_ACTIVE_RUN):
             # A late decider on a step someone else just decided learns who and when.
-            _active_run(view, command.seq)
+            active_run(view, command.seq)
         raise IllegalTransition(
             f"Le dossier est clos ({view.state.value}) : plus aucune décision n'est possible.",
             f"The file is closed ({view.state.value}): no further decision is possible.",
@@ -203,7 +130,7 @@ def decide(circuit: Circuit, view: FileView, command: Command, at: datetime) -> 
 
 # --- handlers ------------------------------------------------------------------------------
 def _approve(circuit: Circuit, view: FileView, cmd: Approve, at: datetime) -> Transition:
-    run, step = _decidable_human(circuit, view, cmd.seq, cmd.actor)
+    run, step = decidable_human(circuit, view, cmd.seq, cmd.actor)
     if run.has_open_request:
         raise IllegalTransition(
             f"L'étape « {step.id} » attend le document « {run.requested_document} » du client : "
@@ -213,14 +140,14 @@ def _approve(circuit: Circuit, view: FileView, cmd: Approve, at: datetime) -> Tr
         )
     target = _approval_target(step, cmd.outcome)
     decided = replace(run, state=StepState.APPROVED, decided_by=cmd.actor.login, decided_at=at,
-                      decision=DecisionKind.APPROVE, reason=_optional_reason(cmd.reason),
+                      decision=DecisionKind.APPROVE, reason=optional_reason(cmd.reason),
                       outcome=cmd.outcome)
     return Transition(_advance(circuit, view, decided, target, at, approved=True), "step.approved")
 
 
 def _reject(circuit: Circuit, view: FileView, cmd: Reject, at: datetime) -> Transition:
-    run, step = _decidable_human(circuit, view, cmd.seq, cmd.actor)
-    reason = _required_reason(cmd.reason, "rejet", "rejection")
+    run, step = decidable_human(circuit, view, cmd.seq, cmd.actor)
+    reason = required_reason(cmd.reason, "rejet", "rejection")
     assert step.on_reject is not None
     decided = replace(run, state=StepState.REJECTED, decided_by=cmd.actor.login, decided_at=at,
                       decision=DecisionKind.REJECT, reason=reason)
@@ -229,8 +156,8 @@ def _reject(circuit: Circuit, view: FileView, cmd: Reject, at: datetime) -> Tran
 
 
 def _revoke(circuit: Circuit, view: FileView, cmd: Revoke, at: datetime) -> Transition:
-    reason = _required_reason(cmd.reason, "révocation", "revocation")
-    approved = _run_or_raise(view, cmd.seq)
+    reason = required_reason(cmd.reason, "révocation", "revocation")
+    approved = run_or_raise(view, cmd.seq)
     if approved.state != StepState.APPROVED or approved.decision != DecisionKind.APPROVE:
         raise IllegalTransition(
             f"L'étape « {approved.step_id} » n'est pas une approbation humaine : rien à révoquer.",
@@ -260,7 +187,7 @@ def _revoke(circuit: Circuit, view: FileView, cmd: Revoke, at: datetime) -> Tran
 
 
 def _delegate(circuit: Circuit, view: FileView, cmd: Delegate, at: datetime) -> Transition:
-    run, step = _decidable_human(circuit, view, cmd.seq, cmd.actor)
+    run, step = decidable_human(circuit, view, cmd.seq, cmd.actor)
     to_login = cmd.to_login.strip()
     if not to_login:
         raise ValidationError("Indiquez à qui déléguer l'étape.", "Say whom to delegate to.")
@@ -276,7 +203,7 @@ def _delegate(circuit: Circuit, view: FileView, cmd: Delegate, at: datetime) -> 
 def _request_document(
     circuit: Circuit, view: FileView, cmd: RequestDocument, at: datetime
 ) -> Transition:
-    run, _step = _decidable_human(circuit, view, cmd.seq, cmd.actor)
+    run, _step = decidable_human(circuit, view, cmd.seq, cmd.actor)
     document = cmd.document.strip()
     if not document:
         raise ValidationError("Nommez le document demandé au client.",
@@ -310,7 +237,7 @@ def _receive_document(
 def _start_automatic(
     circuit: Circuit, view: FileView, cmd: StartAutomatic, at: datetime
 ) -> Transition:
-    run, _step = _automatic(circuit, view, cmd.seq, cmd.actor)
+    run, _step = automatic_run(circuit, view, cmd.seq, cmd.actor)
     if run.state != StepState.PENDING:
         raise ConflictError(
             f"L'étape automatique « {run.step_id} » est déjà en cours.",
@@ -323,10 +250,10 @@ def _start_automatic(
 def _complete_automatic(
     circuit: Circuit, view: FileView, cmd: CompleteAutomatic, at: datetime
 ) -> Transition:
-    run, step = _running_automatic(circuit, view, cmd.seq, cmd.actor)
+    run, step = running_automatic(circuit, view, cmd.seq, cmd.actor)
     assert step.on_approve is not None
     done = replace(run, state=StepState.APPROVED, decided_by=cmd.actor.login, decided_at=at,
-                   decision=DecisionKind.COMPLETE, reason=_optional_reason(cmd.note))
+                   decision=DecisionKind.COMPLETE, reason=optional_reason(cmd.note))
     return Transition(_advance(circuit, view, done, step.on_approve, at, approved=True),
                       "step.completed")
 
@@ -334,13 +261,43 @@ def _complete_automatic(
 def _fail_automatic(
     circuit: Circuit, view: FileView, cmd: FailAutomatic, at: datetime
 ) -> Transition:
-    run, step = _running_automatic(circuit, view, cmd.seq, cmd.actor)
-    reason = _required_reason(cmd.reason, "échec", "failure")
+    run, step = running_automatic(circuit, view, cmd.seq, cmd.actor)
+    reason = required_reason(cmd.reason, "échec", "failure")
     assert step.on_failure is not None
     failed = replace(run, state=StepState.FAILED, decided_by=cmd.actor.login, decided_at=at,
                      decision=DecisionKind.FAIL, reason=reason)
     return Transition(_advance(circuit, view, failed, step.on_failure, at, approved=False),
                       "step.failed")
+
+
+def _remind(circuit: Circuit, view: FileView, cmd: Remind, at: datetime) -> Transition:
+    run = sla_run(circuit, view, cmd.seq, cmd.actor)
+    if run.due_at is None or at < run.due_at:
+        raise IllegalTransition(
+            f"L'étape « {run.step_id} » n'est pas en retard : pas de relance.",
+            f"Step '{run.step_id}' is not overdue: no reminder.",
+        )
+    return Transition(replace(view, runs=_replaced(view.runs, replace(run, reminded_at=at))),
+                      "step.reminded")
+
+
+def _escalate(circuit: Circuit, view: FileView, cmd: Escalate, at: datetime) -> Transition:
+    run = sla_run(circuit, view, cmd.seq, cmd.actor)
+    if run.escalated_at is not None:
+        raise ConflictError(
+            f"L'étape « {run.step_id} » a déjà été remontée à {run.escalated_to}.",
+            f"Step '{run.step_id}' was already escalated to {run.escalated_to}.",
+        )
+    if run.escalate_at is None or at < run.escalate_at:
+        raise IllegalTransition(
+            f"L'étape « {run.step_id} » n'a pas atteint son délai d'escalade.",
+            f"Step '{run.step_id}' has not reached its escalation delay.",
+        )
+    to_login = cmd.to_login.strip()
+    if not to_login:
+        raise ValidationError("Indiquez à qui remonter l'étape.", "Say whom to escalate to.")
+    escalated = replace(run, assignee=to_login, escalated_at=at, escalated_to=to_login)
+    return Transition(replace(view, runs=_replaced(view.runs, escalated)), "step.escalated")
 
 
 def _cancel(circuit: Circuit, view: FileView, cmd: Cancel, at: datetime) -> Transition:
@@ -349,7 +306,7 @@ def _cancel(circuit: Circuit, view: FileView, cmd: Cancel, at: datetime) -> Tran
             "Seuls un administrateur ou un opérateur peuvent annuler un dossier.",
             "Only an administrator or an operator may cancel a file.",
         )
-    reason = _required_reason(cmd.reason, "annulation", "cancellation")
+    reason = required_reason(cmd.reason, "annulation", "cancellation")
     run = _current(view)
     skipped = replace(run, state=StepState.SKIPPED, decided_by=cmd.actor.login, decided_at=at,
                       decision=DecisionKind.SKIP, reason=reason)
@@ -359,7 +316,7 @@ def _cancel(circuit: Circuit, view: FileView, cmd: Cancel, at: datetime) -> Tran
 
 
 _ON_ACTIVE_RUN = (Approve, Reject, Delegate, RequestDocument, StartAutomatic, CompleteAutomatic,
-                  FailAutomatic)
+                  FailAutomatic, Remind, Escalate)
 
 _HANDLERS: dict[type, Any] = {
     Approve: _approve,
@@ -371,18 +328,13 @@ _HANDLERS: dict[type, Any] = {
     StartAutomatic: _start_automatic,
     CompleteAutomatic: _complete_automatic,
     FailAutomatic: _fail_automatic,
+    Remind: _remind,
+    Escalate: _escalate,
     Cancel: _cancel,
 }
 
 
 # --- helpers -------------------------------------------------------------------------------
-def may_decide(step: StepDef, run: StepRun, actor: Actor) -> bool:
-    """Admins decide anything; otherwise the step's role, or the colleague it was delegated to."""
-    if actor.is_system:
-        return False
-    return actor.is_admin or step.role in actor.roles or actor.login == run.assignee
-
-
 def _new_run(step: StepDef, seq: int, at: datetime) -> StepRun:
     def after(hours: int | None) -> datetime | None:
         return at + timedelta(hours=hours) if hours is not None else None
@@ -424,76 +376,6 @@ def _current(view: FileView) -> StepRun:
     return current
 
 
-def _run_or_raise(view: FileView, seq: int) -> StepRun:
-    try:
-        return view.run(seq)
-    except KeyError:
-        raise IllegalTransition(f"Ce dossier n'a pas d'étape n°{seq}.",
-                                f"This file has no step #{seq}.") from None
-
-
-def _active_run(view: FileView, seq: int) -> StepRun:
-    run = _run_or_raise(view, seq)
-    if not run.is_active:
-        who = f" par {run.decided_by}" if run.decided_by else ""
-        who_en = f" by {run.decided_by}" if run.decided_by else ""
-        when = f" le {run.decided_at:%Y-%m-%d %H:%M:%S} UTC" if run.decided_at else ""
-        when_en = f" on {run.decided_at:%Y-%m-%d %H:%M:%S} UTC" if run.decided_at else ""
-        raise ConflictError(
-            f"L'étape « {run.step_id} » a déjà été traitée ({run.state.value}){who}{when}.",
-            f"Step '{run.step_id}' was already handled ({run.state.value}){who_en}{when_en}.",
-        )
-    return run
-
-
-def _decidable_human(
-    circuit: Circuit, view: FileView, seq: int, actor: Actor
-) -> tuple[StepRun, StepDef]:
-    run = _active_run(view, seq)
-    step = circuit.step(run.step_id)
-    if not step.is_human:
-        raise IllegalTransition(
-            f"L'étape « {step.id} » est automatique : une personne ne la décide pas.",
-            f"Step '{step.id}' is automatic: no person decides it.",
-        )
-    if not may_decide(step, run, actor):
-        raise PermissionDenied(
-            f"{actor.login} n'a pas le rôle « {step.role} » requis pour l'étape « {step.id} ».",
-            f"{actor.login} lacks the role '{step.role}' required for step '{step.id}'.",
-        )
-    return run, step
-
-
-def _automatic(
-    circuit: Circuit, view: FileView, seq: int, actor: Actor
-) -> tuple[StepRun, StepDef]:
-    run = _active_run(view, seq)
-    step = circuit.step(run.step_id)
-    if step.is_human:
-        raise IllegalTransition(
-            f"L'étape « {step.id} » attend une décision humaine, pas un traitement automatique.",
-            f"Step '{step.id}' waits for a human decision, not an automatic run.",
-        )
-    if not (actor.is_system or actor.roles & OPERATOR_ROLES):
-        raise PermissionDenied(
-            f"Seul le système (ou un opérateur) fait avancer l'étape automatique « {step.id} ».",
-            f"Only the system (or an operator) moves automatic step '{step.id}' on.",
-        )
-    return run, step
-
-
-def _running_automatic(
-    circuit: Circuit, view: FileView, seq: int, actor: Actor
-) -> tuple[StepRun, StepDef]:
-    run, step = _automatic(circuit, view, seq, actor)
-    if run.state != StepState.RUNNING:
-        raise IllegalTransition(
-            f"L'étape automatique « {step.id} » n'a pas été démarrée.",
-            f"Automatic step '{step.id}' has not been started.",
-        )
-    return run, step
-
-
 def _approval_target(step: StepDef, outcome: str | None) -> str:
     if step.outcomes:
         if outcome not in step.outcomes:
@@ -512,21 +394,3 @@ def _approval_target(step: StepDef, outcome: str | None) -> str:
     return step.on_approve
 
 
-def _required_reason(reason: str | None, what_fr: str, what_en: str) -> str:
-    cleaned = (reason or "").strip()
-    if not cleaned:
-        raise ValidationError(f"Un motif est obligatoire pour un {what_fr}.",
-                              f"A reason is required for a {what_en}.")
-    return _bounded(cleaned)
-
-
-def _optional_reason(reason: str | None) -> str | None:
-    cleaned = (reason or "").strip()
-    return _bounded(cleaned) if cleaned else None
-
-
-def _bounded(reason: str) -> str:
-    if len(reason) > MAX_REASON:
-        raise ValidationError(f"Le motif dépasse {MAX_REASON} caractères.",
-                              f"The reason exceeds {MAX_REASON} characters.")
-    return reason

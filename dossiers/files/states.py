@@ -84,6 +84,9 @@ class StepRun:
     requested_document: str | None = None
     request_due_at: datetime | None = None
     request_received_at: datetime | None = None
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    escalated_to: str | None = None
 
     @property
     def is_active(self) -> bool:

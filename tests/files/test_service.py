@@ -344,3 +344,31 @@ def test_flow_driver_walks_a_file_to_the_end(db: sessionmaker[Session]) -> None:
         assert all(s.decided_by and s.decided_at for s in file.steps)
         assert verify(session).ok
     assert seen.count("AwaitHuman") == 3 and seen.count("RunAutomatic") == 14
+
+
+def test_sla_sweep_queries_remind_and_escalate(db: sessionmaker[Session]) -> None:
+    """What the SLA flow does: find overdue steps, remind once, escalate once to the lead."""
+    file_id, step_row = start(db, seed(db))  # order_form: SLA 24 h, escalation after 48 h
+    with db() as session:
+        assert queries.overdue_steps(session, at(23)) == []
+        assert [s.id for s in queries.overdue_steps(session, at(25))] == [step_row]
+    with transaction(db) as session:
+        service.remind(session, step_row, at=at(25))
+    with db() as session:
+        assert queries.overdue_steps(session, at(30)) == []  # reminded: not listed again
+        assert queries.escalation_due(session, at(47)) == []
+        assert [s.id for s in queries.escalation_due(session, at(49))] == [step_row]
+    with pytest.raises(NotFound), transaction(db) as session:
+        service.escalate(session, step_row, to_login="ghost", at=at(49))
+    with transaction(db) as session:
+        service.escalate(session, step_row, to_login="sam", at=at(49))
+    before = snapshot(db, file_id)
+    with pytest.raises(ConflictError, match="déjà été remontée"), transaction(db) as session:
+        service.escalate(session, step_row, to_login="sam", at=at(50))
+    assert snapshot(db, file_id) == before
+    with db() as session:
+        assert queries.escalation_due(session, at(60)) == []
+        row = session.get(FileStep, step_row)
+        assert row is not None and (row.assignee, row.escalated_at) == ("sam", at(49))
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
+        assert actions[-2:] == ["step.reminded", "step.escalated"]

@@ -318,3 +318,34 @@ def test_dispute_rejection_and_stray_outcome() -> None:
     assert (closed.state, closed.outcome) == (FileState.CLOSED_REJECTED, "rejected")
     with pytest.raises(ValidationError, match="pas d'issues nommées"):
         apply(m.start(CIRCUIT, at(0)), m.Approve(1, OLGA, outcome="credit_note"))
+
+
+# --- SLA: reminders and escalation ---------------------------------------------------------
+def test_remind_only_when_overdue_and_only_by_the_system() -> None:
+    view = m.start(CIRCUIT, at(0))  # order_form: SLA 24 h, escalation 48 h
+    with pytest.raises(IllegalTransition, match="pas en retard"):
+        apply(view, m.Remind(1, SYSTEM), 23)
+    with pytest.raises(PermissionDenied):
+        apply(view, m.Remind(1, OLGA), 25)
+    reminded = apply(view, m.Remind(1, SYSTEM), 25)
+    assert reminded.runs[0].reminded_at == at(25)
+    assert reminded.runs[0].state == StepState.WAITING
+
+
+def test_escalate_once_after_the_second_delay() -> None:
+    view = m.start(CIRCUIT, at(0))
+    with pytest.raises(IllegalTransition, match="délai d'escalade"):
+        apply(view, m.Escalate(1, SYSTEM, "lead"), 47)
+    escalated = apply(view, m.Escalate(1, SYSTEM, "lead"), 49)
+    run = escalated.runs[0]
+    assert (run.assignee, run.escalated_to, run.escalated_at) == ("lead", "lead", at(49))
+    with pytest.raises(ConflictError, match="déjà été remontée à lead"):
+        apply(escalated, m.Escalate(1, SYSTEM, "lead"), 50)
+    lead = Actor("lead", frozenset({"group_lead"}))
+    assert apply(escalated, m.Approve(1, lead)).runs[0].decided_by == "lead"
+
+
+def test_no_sla_sweep_on_automatic_steps() -> None:
+    view = at_step("contract_draft")
+    with pytest.raises(IllegalTransition, match="automatique"):
+        apply(view, m.Remind(current_seq(view), SYSTEM), 500)

@@ -51,13 +51,14 @@ AUTO_STATES = {StepState.PENDING, StepState.RUNNING, StepState.APPROVED, StepSta
 # automatic one); it is weighted so sequences reach deep states and closures.
 command_kinds = st.sampled_from(["advance"] * 8 + ["approve", "start", "complete",
                                  "reject", "revoke", "delegate", "request", "receive", "fail",
-                                 "cancel"])
+                                 "remind", "escalate", "cancel"])
 FITTING = None  # stands for "someone entitled to act on the current step"
 actors = st.one_of(st.just(FITTING), st.just(FITTING), st.sampled_from(ACTORS))
 steps_of_play = st.lists(
     st.tuples(command_kinds, st.sampled_from([0, 0, 0, 1, 2]), actors, REASONS,
               st.sampled_from([None, "credit_note", "correction", "bogus"]),
-              st.sampled_from([a.login for a in ACTORS if not a.is_system])),
+              st.sampled_from([a.login for a in ACTORS if not a.is_system]),
+              st.sampled_from([0.1, 0.1, 1, 30])),  # hours until this move: SLAs expire too
     min_size=10, max_size=80,
 )
 
@@ -82,9 +83,12 @@ def build(circuit: Circuit, kind: str, view: FileView, back: int, actor: Actor |
           outcome: str | None, colleague: str, now) -> m.Command:
     """A command aimed at the current run, or `back` runs before it (to try stale targets)."""
     seqs = [r.seq for r in view.runs]
+    if kind == "revoke":
+        back += 1  # a revocation aims at the approval before the current step
     seq = seqs[max(0, len(seqs) - 1 - back)]
     if actor is FITTING:
-        actor = fitting_actor(circuit, view.run(seq))
+        sweeping = kind in ("remind", "escalate", "cancel")
+        actor = SYSTEM if sweeping else fitting_actor(circuit, view.run(seq))
     if kind == "advance":
         kind = _expected_move(circuit, view.run(seq))
     return {
@@ -98,6 +102,8 @@ def build(circuit: Circuit, kind: str, view: FileView, back: int, actor: Actor |
         "start": lambda: m.StartAutomatic(seq, actor),
         "complete": lambda: m.CompleteAutomatic(seq, actor, reason),
         "fail": lambda: m.FailAutomatic(seq, actor, reason),  # type: ignore[arg-type]
+        "remind": lambda: m.Remind(seq, actor),
+        "escalate": lambda: m.Escalate(seq, actor, colleague),
         "cancel": lambda: m.Cancel(actor, reason),  # type: ignore[arg-type]
     }[kind]()
 
@@ -126,6 +132,11 @@ def check_invariants(circuit: Circuit, view: FileView) -> None:
             assert run.decided_by and run.decided_at and run.decision, "decider and time"
         if run.state in (StepState.REJECTED, StepState.FAILED, StepState.SKIPPED):
             assert run.reason and run.reason.strip(), "reject/fail/skip carry a reason"
+        if run.escalated_at is not None:
+            assert run.escalate_at is not None and run.escalated_at >= run.escalate_at
+            assert run.escalated_to
+        if run.reminded_at is not None:
+            assert run.due_at is not None and run.reminded_at >= run.due_at
         if run.state == StepState.REVOKED:
             assert run.revoked_by and run.revoked_at and run.revoke_reason
         if run.state == StepState.RUNNING:
@@ -158,8 +169,8 @@ def test_random_decisions_keep_the_file_legal(circuit: Circuit, play: list) -> N
     view = m.start(circuit, T0)
     check_invariants(circuit, view)
     now = T0
-    for kind, back, actor, reason, outcome, colleague in play:
-        now += timedelta(minutes=7)
+    for kind, back, actor, reason, outcome, colleague, hours in play:
+        now += timedelta(hours=hours)
         was_open = view.is_open
         command = build(circuit, kind, view, back, actor, reason, outcome, colleague, now)
         try:
