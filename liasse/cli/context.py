@@ -11,7 +11,7 @@ from dossiers.db import make_engine, make_session_factory
 from liasse.settings import Settings, get_settings
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def settings() -> Settings:
