@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from dossiers import audit
 from dossiers.circuits import Circuit, pinned_circuit, register_version
-from dossiers.customers.models import Customer
+from dossiers.customers.models import Customer, CustomerState, CustomerType
 from dossiers.db import utcnow
 from dossiers.errors import ConflictError, NotFound, ValidationError
 from dossiers.files import state_machine as machine
@@ -72,6 +72,7 @@ def start_file(
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"Client {customer_id} introuvable.", f"Customer {customer_id} not found.")
+    _check_customer_may_start(customer, circuit)
     is_dispute = any(step.kind == "dispute" for step in circuit.steps)
     if is_dispute and not (parent_invoice_ref or "").strip():
         raise ValidationError(
@@ -99,6 +100,26 @@ def start_file(
               "first_step": circuit.first_step.id, "parent_invoice_ref": file.parent_invoice_ref},
     )
     return file
+
+
+def _check_customer_may_start(customer: Customer, circuit: Circuit) -> None:
+    """Seed 002: prospects and beneficiaries are never invoiced; struck-off customers get no
+    new invoices. A circuit that renders an invoice cannot start for them."""
+    invoices = any(s.kind == "invoice" and s.action == "render" for s in circuit.steps)
+    if not invoices:
+        return
+    if customer.type in (CustomerType.PROSPECT, CustomerType.BENEFICIARY):
+        raise ValidationError(
+            f"Le client {customer.number} ({customer.type.value}) n'est jamais facturé : "
+            f"le circuit « {circuit.name} » émet une facture.",
+            f"Customer {customer.number} ({customer.type.value}) is never invoiced: "
+            f"circuit '{circuit.name}' issues an invoice.",
+        )
+    if customer.state == CustomerState.STRUCK_OFF:
+        raise ValidationError(
+            f"Le client {customer.number} est radié : plus de nouvelle facture.",
+            f"Customer {customer.number} is struck off: no new invoices.",
+        )
 
 
 # --- decisions on a step (human) -----------------------------------------------------------

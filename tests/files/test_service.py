@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.audit import AuditEvent, verify
+from dossiers.customers.models import Customer, CustomerState, CustomerType
 from dossiers.db import transaction
 from dossiers.errors import (
     ConflictError,
@@ -83,6 +84,26 @@ def test_start_refuses_unknown_customer_and_dispute_without_invoice(
         assert dispute.parent_invoice_ref == "F2026-000042"
     with db() as session:
         assert session.scalar(select(func.count()).select_from(CustomerFile)) == 1
+
+
+@pytest.mark.parametrize(("field", "value", "needle"), [
+    ("type", CustomerType.PROSPECT, "jamais facturé"),
+    ("type", CustomerType.BENEFICIARY, "jamais facturé"),
+    ("state", CustomerState.STRUCK_OFF, "radié"),
+])
+def test_customers_never_invoiced_cannot_start_an_invoicing_circuit(
+    db: sessionmaker[Session], field: str, value: object, needle: str
+) -> None:
+    customer_id = seed(db)
+    with transaction(db) as session:
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+        setattr(customer, field, value)
+    with pytest.raises(ValidationError, match=needle), transaction(db) as session:
+        service.start_file(session, customer_id=customer_id, circuit=default_circuit(),
+                           actor="admin")
+    with db() as session:
+        assert session.scalar(select(func.count()).select_from(CustomerFile)) == 0
 
 
 def test_approval_records_who_when_why_with_an_audit_event(db: sessionmaker[Session]) -> None:
