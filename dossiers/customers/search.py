@@ -74,9 +74,12 @@ def search_query(field: SearchField | str, value: str) -> Select[tuple[Customer]
         return query.where(Customer.postcode.startswith(compact, autoescape=True))
     if field == SearchField.SELECTION:
         return query.where(Customer.id.in_(_selection_condition(value)))
+    if field == SearchField.NAME:
+        # "Hélène Lefèvre" and "Lefèvre Hélène" both find her: every word must appear.
+        return query.where(*(Customer.search_name.contains(word, autoescape=True)
+                             for word in folded.split()))
     column = {
         SearchField.ALL: Customer.search_all,
-        SearchField.NAME: Customer.search_name,
         SearchField.COMPANY: Customer.search_company,
         SearchField.CITY: Customer.search_city,
     }[field]

@@ -52,6 +52,8 @@ SEARCHES = [
     ("name", "LEFEVRE", ["helene"]),
     ("name", "hélène", ["helene"]),
     ("name", "ÉLÈN", ["helene"]),
+    ("name", "Hélène Lefèvre", ["helene"]),
+    ("name", "paul dupont", []),
     ("company", "generale d'edition", ["acme"]),
     ("city", "saint etienne", []),  # the hyphen is kept: "saint-etienne"
     ("city", "Saint-Etienne", ["helene"]),
