@@ -11,14 +11,15 @@ from rich.table import Table
 from sqlalchemy import select
 
 from dossiers.blobs import BlobStore
-from dossiers.circuits import load_circuit
+from dossiers.circuits import CircuitError, CircuitVersion, load_circuit
+from dossiers.circuits.versions import content_hash
 from dossiers.customers.models import Customer
 from dossiers.db import transaction
 from dossiers.errors import NotFound
 from dossiers.files import queries, service
 from dossiers.files.documents import attach_document
 from dossiers.i18n import tr
-from liasse.cli.context import console, session_factory, settings
+from liasse.cli.context import console, err_console, session_factory, settings
 
 NAME = "files"
 app = typer.Typer(help="Dossiers clients. / Customer files.", no_args_is_help=True)
@@ -57,6 +58,34 @@ def start(
         f"Dossier {file_id} ouvert (circuit {circuit} v{version}), étape en cours : {step}.",
         f"File {file_id} opened (circuit {circuit} v{version}), current step: {step}.",
     ))
+
+
+@app.command("circuits")
+def circuits() -> None:
+    """Validate every circuit YAML and show its stored version (files pin the version)."""
+    folder = settings().circuits_dir
+    paths = sorted(folder.glob("*.yaml"))
+    errors: list[CircuitError] = []
+    table = Table(tr("circuit", "circuit"), tr("étapes", "steps"), "sha256",
+                  tr("version enregistrée", "stored version"))
+    with session_factory()() as session:
+        for path in paths:
+            try:
+                definition = load_circuit(path)
+            except CircuitError as error:
+                errors.append(error)
+                continue
+            digest = content_hash(definition)
+            stored = session.scalar(select(CircuitVersion.version).where(
+                CircuitVersion.name == definition.name, CircuitVersion.content_hash == digest))
+            table.add_row(definition.name, " → ".join(s.id for s in definition.steps),
+                          digest[:12], f"v{stored}" if stored else tr("nouvelle", "new"))
+    console.print(table)
+    if errors:
+        for error in errors[1:]:
+            err_console.print(f"{tr('Erreur', 'Error')} : {error.message}", highlight=False,
+                              soft_wrap=True)
+        raise errors[0]
 
 
 @app.command("show")

@@ -167,3 +167,14 @@ def test_delegate_request_revoke_cancel_dispute(db: sessionmaker[Session], cli) 
                        "--invoice", "F2026-000042")
     assert code == 0 and "legal_hold" in out
     assert "RunAutomatic" in cli("files", "next", "2")[1]
+
+
+def test_circuits_command_lists_and_validates(db: sessionmaker[Session], cli,
+                                              tmp_path: Path) -> None:
+    code, out, _ = cli("files", "circuits")
+    assert code == 0 and "order_form → supporting_documents" in out and "nouvelle" in out
+    seed(db)
+    cli("files", "start", "--customer", "C000001")
+    assert "v1" in cli("files", "circuits")[1]
+    (tmp_path / "circuits" / "bad.yaml").write_text("name: bad\nlabel: {fr: a, en: b}\nsteps: []\n")
+    one_line_error(cli("files", "circuits"), 2, "bad.yaml : champ « steps »")
