@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from rich.console import Console
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.db import make_engine, make_session_factory
+from dossiers.errors import LiasseError
 from liasse.settings import Settings, get_settings
 
 console = Console()
@@ -20,6 +22,17 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def session_factory() -> sessionmaker[Session]:
+    """Sessions on the configured database, refusing one that was never migrated."""
     s = get_settings()
     s.ensure_home()
-    return make_session_factory(make_engine(s.resolved_database_url))
+    engine = make_engine(s.resolved_database_url)
+    if not inspect(engine).has_table("alembic_version"):
+        raise NotMigrated(
+            "la base de données n'est pas initialisée : lancez `liasse db upgrade`.",
+            "the database is not initialised: run `liasse db upgrade`.",
+        )
+    return make_session_factory(engine)
+
+
+class NotMigrated(LiasseError):
+    exit_code = 9

@@ -10,7 +10,9 @@ import importlib
 import pkgutil
 import sys
 
+import click
 import typer
+from typer.core import TyperGroup
 
 import liasse.cli as cli_package
 from dossiers.errors import LiasseError
@@ -18,8 +20,48 @@ from dossiers.i18n import set_language, tr
 from liasse.cli.context import err_console
 from liasse.settings import get_settings
 
+
+class _LazyGroup(TyperGroup):
+    """Sub-commands are imported only when used, so `liasse files show` does not pay for
+    WeasyPrint, pyHanko and Prefect imports. `liasse --help` still lists them all."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_command_modules()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in _command_modules():
+            command = _load_command(cmd_name)
+        return command
+
+
+def _command_modules() -> list[str]:
+    return [
+        info.name
+        for info in pkgutil.iter_modules(cli_package.__path__)
+        if info.name not in {"main", "context"} and not info.name.startswith("_")
+    ]
+
+
+def _load_command(name: str) -> click.Command | None:
+    """A module defines `app` (a Typer sub-app) or `register(root)` (top-level commands)."""
+    module = importlib.import_module(f"liasse.cli.{name}")
+    if hasattr(module, "app"):
+        command = typer.main.get_command(module.app)
+    else:
+        holder = typer.Typer()
+        module.register(holder)
+        command = typer.main.get_command(holder)
+        if isinstance(command, click.Group):
+            command = command.get_command(click.Context(command), name)
+    if command is not None:
+        command.name = name
+    return command
+
+
 root = typer.Typer(
     name="liasse",
+    cls=_LazyGroup,
     help="Liasse: customer files, invoices, signatures, archive, Chorus Pro.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -33,20 +75,6 @@ def _main(
     set_language(lang or get_settings().language)
 
 
-def _register_subcommands() -> None:
-    for info in sorted(pkgutil.iter_modules(cli_package.__path__), key=lambda m: m.name):
-        if info.name in {"main", "context"} or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"liasse.cli.{info.name}")
-        if hasattr(module, "register"):
-            module.register(root)
-        if hasattr(module, "app") and hasattr(module, "NAME"):
-            root.add_typer(module.app, name=module.NAME)
-
-
-_register_subcommands()
-
-
 def app() -> None:
     try:
         root(standalone_mode=False)
@@ -56,8 +84,6 @@ def app() -> None:
     except typer.Abort:
         sys.exit(1)
     except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
