@@ -71,6 +71,15 @@ class InMemoryFileEngine:
         self.reminders: list[tuple[str, str, int, str]] = []
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # --- setting up ----------------------------------------------------------------------
     def add_file(self, file_id: str, circuit: list[tuple[str, str]] | None = None) -> None:
         file = FileDouble(file_id, list(circuit or DEFAULT_CIRCUIT))
@@ -194,3 +203,41 @@ class InMemoryFileEngine:
 
 def make_decision(step_run_id: str, outcome: str, actor: str, reason: str = "") -> Any:
     return StepDecision(step_run_id=step_run_id, outcome=outcome, actor=actor, reason=reason)
+
+
+class PickledFileEngine:
+    """The same double, saved to a file after every call: for flow runs in other processes
+    (a real worker), which cannot share the test's memory. One process at a time per file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def load(self) -> InMemoryFileEngine:
+        import pickle
+
+        with open(self.path, "rb") as handle:
+            return pickle.load(handle)
+
+    def save(self, engine: InMemoryFileEngine) -> None:
+        import os
+        import pickle
+
+        with open(self.path + ".tmp", "wb") as handle:
+            pickle.dump(engine, handle)
+        os.replace(self.path + ".tmp", self.path)
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            engine = self.load()
+            result = getattr(engine, name)(*args, **kwargs)
+            self.save(engine)
+            return result
+
+        return call
+
+
+def pickled_engine(_session_factory: Any) -> PickledFileEngine:
+    """`LIASSE_FILE_ENGINE=file_engine_double:pickled_engine`; state: LIASSE_TEST_ENGINE_STATE."""
+    import os
+
+    return PickledFileEngine(os.environ["LIASSE_TEST_ENGINE_STATE"])

@@ -48,3 +48,11 @@ def child_pids(pid: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
             children.append(int(entry))
     return children
+
+
+def wait_until_no_children(pid: int, timeout: float = 30) -> list[int]:
+    """A suspended run's process exits shortly *after* the Suspended state is visible."""
+    deadline = time.monotonic() + timeout
+    while (children := child_pids(pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return children

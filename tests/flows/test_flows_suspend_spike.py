@@ -17,7 +17,13 @@ import pytest
 from prefect.deployments import run_deployment
 from prefect.exceptions import FlowPauseTimeout, NotPausedError
 from prefect.flow_runs import resume_flow_run
-from prefect_support import child_pids, is_suspended, thread_count, wait_for_state
+from prefect_support import (
+    child_pids,
+    is_suspended,
+    thread_count,
+    wait_for_state,
+    wait_until_no_children,
+)
 
 pytestmark = [pytest.mark.usefixtures("served"), pytest.mark.xdist_group("prefect")]
 
@@ -137,9 +143,3 @@ def test_suspended_runs_hold_no_process_and_no_thread(served, count: int) -> Non
     wait_until_no_children(served.pid)
     assert child_pids(served.pid) == []
     assert thread_count(served.pid) <= threads_before + 2
-
-
-def wait_until_no_children(pid: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while child_pids(pid) and time.monotonic() < deadline:
-        time.sleep(0.2)
