@@ -14,9 +14,11 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from alembic import command
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
+from dossiers import migrate
 from dossiers.customers.models import Customer, CustomerAction
 from dossiers.staff.models import StaffUser
 from liasse.cli import context, main
@@ -39,6 +41,9 @@ Cli = Callable[..., Run]
 def cli(db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
     url = db.kw["bind"].url.render_as_string(hide_password=False)
+    # The schema comes from the `db` fixture (create_all); mark it as migrated so the CLI,
+    # which refuses an unmigrated database, accepts it.
+    command.stamp(migrate.alembic_config(url), "head")
     monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
     monkeypatch.setenv("LIASSE_LANGUAGE", "fr")
