@@ -18,6 +18,7 @@ from dossiers.db import transaction
 from dossiers.errors import NotFound
 from dossiers.files import queries, service
 from dossiers.files.documents import attach_document
+from dossiers.files.state_machine import AwaitCustomer, Finished, NextAction, RunAutomatic
 from dossiers.i18n import tr
 from liasse.cli.context import console, err_console, session_factory, settings
 
@@ -127,7 +128,25 @@ def next_action(file_id: int = typer.Argument(..., help="File id.")) -> None:
     """What the file waits for now (the question the customer-file flow asks)."""
     with session_factory()() as session:
         plan = queries.plan_next(session, file_id)
-    console.print(f"step_row_id={plan.step_row_id} {plan.action}", highlight=False)
+    console.print(describe_next(plan.step_row_id, plan.action), highlight=False, soft_wrap=True)
+
+
+def describe_next(step_row_id: int | None, action: NextAction) -> str:
+    if isinstance(action, Finished):
+        return tr(f"Dossier terminé : {action.state.value} ({action.outcome}).",
+                  f"File finished: {action.state.value} ({action.outcome}).")
+    where = tr(f"Étape {step_row_id} ({action.step_id}) : ",
+               f"Step {step_row_id} ({action.step_id}): ")
+    if isinstance(action, RunAutomatic):
+        state = tr("en cours", "running") if action.claimed else tr("à lancer", "to run")
+        return where + tr(f"action automatique « {action.action} » {state}.",
+                          f"automatic action '{action.action}' {state}.")
+    if isinstance(action, AwaitCustomer):
+        return where + tr(f"attend du client « {action.document} » avant le {when(action.due_at)}.",
+                          f"waits for the customer's '{action.document}' by {when(action.due_at)}.")
+    who = action.assignee or action.role
+    return where + tr(f"attend la décision de {who}, échéance {when(action.due_at)}.",
+                      f"waits for {who}'s decision, due {when(action.due_at)}.")
 
 
 @app.command("attach")
