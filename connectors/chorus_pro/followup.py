@@ -66,16 +66,19 @@ class _Due:
     idle_polls: int
 
 
-def due_deposits(session: Session, now: datetime, limit: int) -> list[_Due]:
+def due_deposits(session: Session, now: datetime, limit: int, *, force: bool = False) -> list[_Due]:
+    """Deposits to poll now (`force`: every followed deposit, whatever its backoff)."""
+    due = or_(ChorusDeposit.next_poll_at.is_(None), ChorusDeposit.next_poll_at <= now)
     query = (
         select(ChorusDeposit)
         .where(
             or_(
+                and_(ChorusDeposit.state == S.SUBMITTED, True if force else due),
                 and_(
-                    ChorusDeposit.state == S.SUBMITTED,
-                    or_(ChorusDeposit.next_poll_at.is_(None), ChorusDeposit.next_poll_at <= now),
+                    ChorusDeposit.state == S.UNCERTAIN,
+                    ChorusDeposit.next_poll_at.is_not(None),
+                    True if force else ChorusDeposit.next_poll_at <= now,
                 ),
-                and_(ChorusDeposit.state == S.UNCERTAIN, ChorusDeposit.next_poll_at <= now),
             )
         )
         .order_by(ChorusDeposit.next_poll_at, ChorusDeposit.id)
@@ -102,10 +105,14 @@ def poll_once(
     *,
     on_problem: OnProblem | None = None,
     limit: int = 500,
+    force: bool = False,
 ) -> PollReport:
-    """Poll every deposit due at `now`; returns what happened. Credentials errors propagate."""
+    """Poll every deposit due at `now` (`force`: all followed ones); returns what happened.
+
+    Credentials errors propagate: every other deposit would fail the same way.
+    """
     with transaction(sessions) as session:
-        due = due_deposits(session, now, limit)
+        due = due_deposits(session, now, limit, force=force)
     poller = _Poller(sessions, client, now)
     for item in due:
         poller.report.polled += 1

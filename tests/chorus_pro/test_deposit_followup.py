@@ -181,3 +181,21 @@ def test_depositing_again_is_a_no_op(
     assert deposit_counts(server_url) == {"FA-2026-0010": 1}
     with db() as session:
         assert session.query(ChorusDeposit).count() == 1
+
+
+def test_a_wave_deposits_each_invoice_once_with_bounded_concurrency(
+    db: sessionmaker[Session], depositor: Depositor, fake: FakeChorus, server_url: str
+) -> None:
+    depositor.deposit(request("W-00"))  # already on Chorus Pro: left alone
+    wave = [request(f"W-{i:02d}") for i in range(25)] + [request("W-BAD", SERVICE_BUYER)]
+    outcomes = depositor.deposit_wave(wave, concurrency=4, chunk_size=7, chunks_in_flight=2)
+    assert [o.invoice_number for o in outcomes] == [r.invoice_number for r in wave]
+    assert not outcomes[0].sent and all(o.sent for o in outcomes[1:25])
+    assert outcomes[-1].state == DepositState.TO_FIX and not outcomes[-1].sent
+    assert len({o.flow_number for o in outcomes[1:25]}) == 24  # one flow per invoice
+    assert deposit_counts(server_url) == {f"W-{i:02d}": 1 for i in range(25)}
+    with db() as session:
+        events = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.subject_id == "W-07")
+        ).all()
+    assert events == ["chorus_deposit.recorded", "chorus_deposit.submitted"]

@@ -147,3 +147,23 @@ def test_unreachable_wsdl_is_a_typed_error() -> None:
     )
     with pytest.raises(SoapUnavailable):
         service.call("checkVat", countryCode="FR", vatNumber="40303265045")
+
+
+def test_vat_cli(
+    vies_server: tuple[FakeVies, str], fake_vies: FakeVies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from dossiers.errors import ValidationError
+    from liasse.cli.main import root
+
+    monkeypatch.setenv("LIASSE_VIES_URL", vies_server[1])
+    monkeypatch.setenv("LIASSE_VIES_TIMEOUT_SECONDS", "1")
+    runner = CliRunner()
+    valid = runner.invoke(root, ["vat", "check", "FR40303265045"])
+    assert valid.exit_code == 0 and "valide" in valid.output and "SA ODOO" in valid.output
+    invalid = runner.invoke(root, ["vat", "check", "BE0776091951"])
+    assert isinstance(invalid.exception, ValidationError)
+    fake_vies.country_faults["FR"] = "MS_UNAVAILABLE"
+    down = runner.invoke(root, ["vat", "check", "FR 40 303 265 045"])
+    assert down.exit_code == 0 and "non vérifié" in down.output

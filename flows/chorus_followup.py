@@ -1,0 +1,46 @@
+"""Thin Prefect flow: follow Chorus Pro deposits (scheduled, e.g. every 15 minutes).
+
+The logic lives in `connectors.chorus_pro.followup.poll_once` (tested against the fake);
+this only builds the database and the client from settings. `problem_handler` names a
+`module:callable(invoice_number, reason)` that alerts the operators and puts the invoice back in
+its file's circuit; without one, problems are printed to the flow run's log.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import asdict
+from typing import Any
+
+from prefect import flow
+
+from connectors.chorus_pro.client import ChorusProClient
+from connectors.chorus_pro.followup import OnProblem, poll_once
+from connectors.chorus_pro.settings import ChorusSettings
+from dossiers.db import make_engine, make_session_factory, utcnow
+from liasse.settings import get_settings
+
+
+def _print_problem(invoice_number: str, reason: str) -> None:
+    print(f"Chorus Pro: invoice {invoice_number} needs fixing: {reason}")
+
+
+def _load(path: str) -> OnProblem:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+@flow(name="chorus_followup", log_prints=True)
+def chorus_followup_flow(force: bool = False, problem_handler: str | None = None) -> dict[str, Any]:
+    """Poll the deposits that are due; rejections go to `problem_handler`."""
+    base = get_settings()
+    base.ensure_home()
+    sessions = make_session_factory(make_engine(base.resolved_database_url))
+    on_problem = _load(problem_handler) if problem_handler else _print_problem
+    with ChorusProClient(ChorusSettings()) as client:
+        report = poll_once(sessions, client, utcnow(), on_problem=on_problem, force=force)
+    print(
+        f"chorus follow-up: {report.polled} polled, {report.changed} changed, "
+        f"{report.settled} settled, {len(report.problems)} problem(s)"
+    )
+    return asdict(report)
