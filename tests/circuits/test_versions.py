@@ -46,3 +46,12 @@ def test_changed_content_new_version(db: sessionmaker[Session]) -> None:
 def test_unknown_pinned_version(db: sessionmaker[Session]) -> None:
     with db() as session, pytest.raises(NotFound, match="Version 9"):
         pinned_circuit(session, "default", 9)
+
+
+def test_pinned_definition_round_trips(db: sessionmaker[Session]) -> None:
+    for text_ in (DEFAULT_TEXT, (CIRCUITS_DIR / "dispute.yaml").read_text()):
+        circuit = parse_circuit(text_)
+        with transaction(db) as session:
+            row = register_version(session, circuit)
+        with db() as session:
+            assert pinned_circuit(session, row.name, row.version) == circuit

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from dossiers.circuits import parse_circuit
 from dossiers.errors import ConflictError, IllegalTransition, PermissionDenied, ValidationError
 from dossiers.files import state_machine as m
 from dossiers.files.states import SYSTEM, Actor, DecisionKind, FileState, FileView, StepState
@@ -349,3 +350,16 @@ def test_no_sla_sweep_on_automatic_steps() -> None:
     view = at_step("contract_draft")
     with pytest.raises(IllegalTransition, match="automatique"):
         apply(view, m.Remind(current_seq(view), SYSTEM), 500)
+
+
+def test_failure_can_close_the_file_rejected() -> None:
+    circuit = parse_circuit(
+        "name: mini\nlabel: {fr: Mini, en: Mini}\nsteps:\n"
+        "  - {id: archive, label: {fr: A, en: A}, kind: custom, mode: automatic,"
+        " action: archive, on_approve: close, on_failure: close}\n"
+    )
+    view = m.start(circuit, at(0))
+    view = apply(apply(view, m.StartAutomatic(1, SYSTEM), circuit=circuit),
+                 m.FailAutomatic(1, SYSTEM, "S3 indisponible"), circuit=circuit)
+    assert (view.state, view.outcome, view.runs[0].reason) == (
+        FileState.CLOSED_REJECTED, "rejected", "S3 indisponible")
