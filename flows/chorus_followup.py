@@ -37,7 +37,11 @@ def chorus_followup_flow(force: bool = False, problem_handler: str | None = None
     base.ensure_home()
     sessions = make_session_factory(make_engine(base.resolved_database_url))
     on_problem = _load(problem_handler) if problem_handler else _print_problem
-    with ChorusProClient(ChorusSettings()) as client:
+    settings = ChorusSettings()
+    reminder = settings.password_reminder(utcnow().date())
+    if reminder:
+        print(reminder[1])
+    with ChorusProClient(settings) as client:
         report = poll_once(sessions, client, utcnow(), on_problem=on_problem, force=force)
     print(
         f"chorus follow-up: {report.polled} polled, {report.changed} changed, "

@@ -34,6 +34,7 @@ from connectors.chorus_pro.models import (
     FLOW_SYNTAX_FACTURX,
     DepositReceipt,
     FlowReport,
+    FlowSummary,
     InvoiceHistory,
     InvoiceSummary,
     LegalCommitment,
@@ -237,6 +238,14 @@ class ChorusProClient:
             {"numeroFluxDepot": flow_number, "syntaxeFlux": syntax},
         )
         return FlowReport.model_validate(data)
+
+    def flow_summary(
+        self, flow_number: str, syntax: str = FLOW_SYNTAX_FACTURX, deposit_date: str | None = None
+    ) -> FlowSummary:
+        body: dict[str, Any] = {"numeroFluxDepot": flow_number, "syntaxeFlux": syntax}
+        if deposit_date:
+            body["dateDepot"] = deposit_date
+        return FlowSummary.model_validate(self._read("transverses/v1/consulterCR", body))
 
     def search_supplier_invoices(
         self,

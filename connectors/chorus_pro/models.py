@@ -67,6 +67,17 @@ class FlowReport(_Wire):
         return self.state in FINAL_FLOW_STATES
 
 
+class FlowSummary(_Wire):
+    """`consulterCR`: the flow's state and its deposit report (a PDF). Reported unreliable for
+    Factur-X flows: follow-up uses `FlowReport` (`consulterCRDetaille`)."""
+
+    state: str = Field(alias="etatCourantFlux")
+    deposit_date: str | None = Field(default=None, alias="dateDepotFlux")
+    state_changed_at: str | None = Field(default=None, alias="dateHeureEtatCourantFlux")
+    file_name: str | None = Field(default=None, alias="nomFichierFlux")
+    report_pdf_base64: str | None = Field(default=None, alias="fichierCR")
+
+
 class InvoiceSummary(_Wire):
     invoice_number: str = Field(alias="numeroFacture")
     invoice_id: int = Field(alias="identifiantFactureCPP")

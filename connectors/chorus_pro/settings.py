@@ -44,6 +44,27 @@ class ChorusSettings(BaseSettings):
         "integrate a flow that may have arrived before searching for it and depositing again.",
     )
 
+    def password_reminder(self, today: date, warn_days: int = 30) -> tuple[str, str] | None:
+        """(fr, en) reminder when the technical account password expires within `warn_days`
+        (an expired password stops every deposit with a 401)."""
+        expires = self.technical_password_expires_on
+        if expires is None or (expires - today).days > warn_days:
+            return None
+        days = (expires - today).days
+        if days < 0:
+            return (
+                f"Le mot de passe du compte technique Chorus Pro a expiré le {expires} : le "
+                "renouveler sur Chorus Pro puis mettre à jour LIASSE_CHORUS_TECHNICAL_PASSWORD.",
+                f"The Chorus Pro technical account password expired on {expires}: renew it on "
+                "Chorus Pro, then update LIASSE_CHORUS_TECHNICAL_PASSWORD.",
+            )
+        return (
+            f"Le mot de passe du compte technique Chorus Pro expire dans {days} jour(s) "
+            f"({expires}) : le renouveler puis mettre à jour LIASSE_CHORUS_TECHNICAL_PASSWORD.",
+            f"The Chorus Pro technical account password expires in {days} day(s) ({expires}): "
+            "renew it, then update LIASSE_CHORUS_TECHNICAL_PASSWORD.",
+        )
+
     @property
     def resolved_api_url(self) -> str:
         return (self.api_base_url or (SANDBOX_API if self.sandbox else PRODUCTION_API)).rstrip("/")

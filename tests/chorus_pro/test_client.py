@@ -171,3 +171,22 @@ def test_xsd_errors_name_the_element() -> None:
         "ERR_XSD_001", "Element '{urn:ram}Unexpected': This element is not expected.", "ERR_XSD"
     )
     assert "Unexpected" in en and "ERR_XSD_001" in fr
+
+
+def test_flow_summary_reads_consulter_cr(client: ChorusProClient, fake: FakeChorus) -> None:
+    receipt = client.deposit_flow(sample_facturx("CR-1", buyer_siret=FREE_BUYER), "CR-1.pdf")
+    fake.clock.advance(61)
+    summary = client.flow_summary(receipt.flow_number)
+    assert summary.state == "IN_INTEGRE" and summary.file_name == "CR-1.pdf"
+    assert summary.report_pdf_base64
+
+
+def test_technical_password_expiry_reminder() -> None:
+    from datetime import date
+
+    settings = ChorusSettings(technical_password_expires_on=date(2026, 2, 1))
+    assert settings.password_reminder(date(2025, 12, 1)) is None
+    soon = settings.password_reminder(date(2026, 1, 20))
+    assert soon is not None and "12 jour(s)" in soon[0]
+    late = settings.password_reminder(date(2026, 2, 2))
+    assert late is not None and "expired" in late[1]

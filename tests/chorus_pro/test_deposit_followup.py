@@ -199,3 +199,22 @@ def test_a_wave_deposits_each_invoice_once_with_bounded_concurrency(
             select(AuditEvent.action).where(AuditEvent.subject_id == "W-07")
         ).all()
     assert events == ["chorus_deposit.recorded", "chorus_deposit.submitted"]
+
+
+def test_an_incident_flow_is_to_fix_and_can_be_sent_again(
+    db: sessionmaker[Session],
+    depositor: Depositor,
+    client: ChorusProClient,
+    fake: FakeChorus,
+    server_url: str,
+) -> None:
+    inject(server_url, flow_outcomes={"INC-1": "IN_INCIDENTE"})
+    depositor.deposit(request("INC-1"))
+    problems = Problems()
+    poll_once(db, client, fake.clock.advance(5 * 60), on_problem=problems)
+    incident = row(db, "INC-1")
+    assert incident.state == DepositState.TO_FIX and incident.flow_state == "IN_INCIDENTE"
+    assert "redéposer" in (incident.reason or "") and problems == [("INC-1", incident.reason)]
+    fake.faults.flow_outcomes.clear()
+    assert depositor.deposit(request("INC-1")).sent
+    assert deposit_counts(server_url) == {"INC-1": 2}  # the first one was never integrated
