@@ -15,8 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from connectors.archive import LocalFolderArchive
+from dossiers import migrate
 from dossiers.archive import Archive, RetentionPolicy, archive_document
-from dossiers.db import Base, make_engine, make_session_factory
+from dossiers.db import make_engine, make_session_factory
 from dossiers.errors import IntegrityFailure
 from liasse.cli import context
 from liasse.cli.main import root
@@ -32,9 +33,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("LIASSE_ARCHIVE_BACKEND", "local")
     get_settings.cache_clear()
     context.session_factory.cache_clear()
-    engine = make_engine(f"sqlite:///{(tmp_path / 'liasse.db').resolve()}")
-    Base.metadata.create_all(engine)
-    engine.dispose()
+    migrate.upgrade(f"sqlite:///{(tmp_path / 'liasse.db').resolve()}")
     yield tmp_path
     get_settings.cache_clear()
     context.session_factory.cache_clear()
