@@ -18,10 +18,6 @@ A `pending` row left by a crash is treated as `uncertain`. The unique invoice nu
 
 from __future__ import annotations
 
-import hashlib
-import io
-import re
-import tarfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.chorus_pro.client import ChorusProClient
+from connectors.chorus_pro.deposit_types import DepositOutcome, DepositRequest, flow_file
 from connectors.chorus_pro.errors import (
     ChorusAmbiguousFailure,
     ChorusAuthError,
@@ -39,6 +36,7 @@ from connectors.chorus_pro.errors import (
 )
 from connectors.chorus_pro.models import InvoiceSummary
 from connectors.chorus_pro.preflight import BuyerDirectory, FacturXCheck, check_before_deposit
+from connectors.chorus_pro.reconcile import adopt, find_on_chorus
 from dossiers.db import transaction, utcnow
 from dossiers.deposits import records
 from dossiers.deposits.lifecycle import FIRST_POLL, DepositState
@@ -47,56 +45,6 @@ from dossiers.errors import ConflictError
 from dossiers.i18n import tr
 
 S = DepositState
-
-
-@dataclass(frozen=True)
-class DepositRequest:
-    invoice_number: str
-    pdf: bytes
-    customer_id: int | None = None
-    file_name: str | None = None
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.pdf).hexdigest()
-
-    @property
-    def resolved_file_name(self) -> str:
-        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", self.invoice_number)[:45]
-        return self.file_name or f"{stem}.pdf"
-
-
-@dataclass(frozen=True)
-class DepositOutcome:
-    invoice_number: str
-    state: DepositState
-    sent: bool  # whether this call sent the invoice to Chorus Pro
-    flow_number: str | None = None
-    reason: str | None = None
-
-    @classmethod
-    def of(cls, row: ChorusDeposit, *, sent: bool = False) -> DepositOutcome:
-        return cls(row.invoice_number, row.state, sent, row.flow_number, row.reason)
-
-
-def find_on_chorus(client: ChorusProClient, invoice_number: str) -> InvoiceSummary | None:
-    """The invoice as Chorus Pro lists it (integrated flows only), every page searched."""
-    found = client.search_supplier_invoices(invoice_number=invoice_number)
-    return next((f for f in found if f.invoice_number == invoice_number), None)
-
-
-def adopt(session: Session, row: ChorusDeposit, found: InvoiceSummary, now: datetime) -> None:
-    """Chorus Pro already has the invoice: record it as submitted, do not send it again."""
-    records.move(
-        session,
-        row,
-        S.SUBMITTED,
-        now=now,
-        next_poll_at=now,
-        flow_number=found.flow_number or row.flow_number,
-        chorus_invoice_id=found.invoice_id,
-        flow_state=row.flow_state or "IN_INTEGRE",
-    )
 
 
 @dataclass
@@ -403,15 +351,4 @@ def _in_progress(request: DepositRequest) -> ConflictError:
     )
 
 
-def flow_file(requests: Sequence[DepositRequest]) -> tuple[bytes, str]:
-    """One PDF as is, several as a `.tar.gz` flow (Chorus Pro's multi-invoice deposit)."""
-    if len(requests) == 1:
-        return requests[0].pdf, requests[0].resolved_file_name
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for request in requests:
-            info = tarfile.TarInfo(request.resolved_file_name)
-            info.size = len(request.pdf)
-            archive.addfile(info, io.BytesIO(request.pdf))
-    digest = hashlib.sha256(b"".join(r.sha256.encode() for r in requests)).hexdigest()[:12]
-    return buffer.getvalue(), f"lot-{len(requests)}-{digest}.tar.gz"
+__all__ = ["DepositOutcome", "DepositRequest", "Depositor", "flow_file"]

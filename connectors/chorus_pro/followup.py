@@ -26,9 +26,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.chorus_pro.client import ChorusProClient
-from connectors.chorus_pro.deposit import adopt, find_on_chorus
 from connectors.chorus_pro.errors import ChorusAuthError, ChorusProError, explain_technical_error
 from connectors.chorus_pro.models import FAILED_FLOW_STATES, FlowReport, InvoiceHistory
+from connectors.chorus_pro.reconcile import adopt, find_on_chorus
 from dossiers.db import transaction
 from dossiers.deposits import records
 from dossiers.deposits.lifecycle import (
