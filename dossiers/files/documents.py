@@ -11,13 +11,14 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import get_args
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers import audit
 from dossiers.blobs import BlobStore
 from dossiers.circuits.schema import StepKind
 from dossiers.db import utcnow
-from dossiers.errors import IllegalTransition, ValidationError
+from dossiers.errors import ConflictError, IllegalTransition, NotFound, ValidationError
 from dossiers.files.attachments import DEFAULT_MAX_BYTES, check_content
 from dossiers.files.models import FileDocument
 from dossiers.files.service import get_file, receive_document
@@ -74,3 +75,44 @@ def attach_document(
     if file.state == FileState.WAITING_CUSTOMER:
         receive_document(session, file.id, document=name, actor=actor, at=at)
     return document
+
+
+def mark_archived(session: Session, document_id: int, *, archive_ref: str,
+                  actor: str = "system", at: datetime | None = None) -> FileDocument:
+    """Record that a document now lives in the legal archive under `archive_ref`.
+
+    The blob is not deleted here: that happens in `release_archived_blobs`, after this
+    transaction committed, so a rollback never leaves a row pointing at vanished bytes.
+    """
+    at = at or utcnow()
+    document = session.get(FileDocument, document_id)
+    if document is None:
+        raise NotFound(f"Pièce {document_id} introuvable.", f"Document {document_id} not found.")
+    if document.archive_ref is not None:
+        raise ConflictError(
+            f"La pièce {document_id} est déjà archivée ({document.archive_ref}).",
+            f"Document {document_id} is already archived ({document.archive_ref}).",
+        )
+    document.archive_ref = archive_ref
+    document.archived_at = at
+    session.flush()
+    audit.record(
+        session, "file.document_archived", subject_type="customer_file",
+        subject_id=document.file_id, actor=actor, customer_id=document.file.customer_id, at=at,
+        data={"document_id": document.id, "sha256": document.sha256, "archive_ref": archive_ref},
+    )
+    return document
+
+
+def release_archived_blobs(session: Session, store: BlobStore) -> int:
+    """Delete blobs whose every document is archived; returns how many were removed."""
+    pending = select(FileDocument.sha256).where(FileDocument.archive_ref.is_(None))
+    archived = (select(FileDocument.sha256).where(FileDocument.archive_ref.is_not(None),
+                                                   FileDocument.sha256.not_in(pending))
+                .distinct())
+    released = 0
+    for digest in session.scalars(archived):
+        if store.exists(digest):
+            store.discard(digest)
+            released += 1
+    return released

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from dossiers.audit import AuditEvent
 from dossiers.blobs import BlobStore, sha256_hex
 from dossiers.db import transaction
-from dossiers.errors import IllegalTransition, ValidationError
+from dossiers.errors import ConflictError, IllegalTransition, ValidationError
 from dossiers.files import service
 from dossiers.files.attachments import DEFAULT_MAX_BYTES, AttachmentRefused, check_content
-from dossiers.files.documents import attach_document
+from dossiers.files.documents import attach_document, mark_archived, release_archived_blobs
 from dossiers.files.models import FileDocument
 from dossiers.files.states import FileState
 
@@ -202,3 +202,36 @@ def test_attachment_answers_a_customer_request_and_closed_files_refuse(
     with pytest.raises(IllegalTransition, match="n'accepte plus"), transaction(db) as session:
         attach_document(session, store, file_id, data=pdfs.png(), original_name="late.png",
                         kind="supporting_documents", uploaded_by="olga")
+
+
+def test_archived_blobs_are_released_only_when_every_copy_is_archived(
+    db: sessionmaker[Session], tmp_path: Path
+) -> None:
+    store = BlobStore(tmp_path)
+    customer_id = seed(db)
+    with transaction(db) as session:
+        file_id = service.start_file(session, customer_id=customer_id,
+                                     circuit=default_circuit(), actor="admin").id
+    data = pdfs.pdf()
+    with transaction(db) as session:
+        first = attach_document(session, store, file_id, data=data, original_name="a.pdf",
+                                kind="order_form", uploaded_by="olga").id
+        second = attach_document(session, store, file_id, data=data, original_name="b.pdf",
+                                 kind="order_form", uploaded_by="olga").id
+    digest = sha256_hex(data)
+    with transaction(db) as session:
+        mark_archived(session, first, archive_ref="archive://1")
+    with transaction(db) as session:
+        assert release_archived_blobs(session, store) == 0  # `second` still needs the bytes
+    assert store.exists(digest)
+    with pytest.raises(ConflictError, match="déjà archivée"), transaction(db) as session:
+        mark_archived(session, first, archive_ref="archive://again")
+    with transaction(db) as session:
+        mark_archived(session, second, archive_ref="archive://2")
+    with transaction(db) as session:
+        assert release_archived_blobs(session, store) == 1
+    assert not store.exists(digest)
+    with db() as session:
+        actions = session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action == "file.document_archived")).all()
+        assert len(actions) == 2
