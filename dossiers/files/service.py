@@ -1,10 +1,11 @@
 """Starting files and applying decisions: the pure machine plus rows, locking and audit.
 
 Every function works inside the caller's transaction (`with transaction(factory) as s:`) and
-records one audit event there. Concurrency: the file row is versioned (`version_id_col`) and is
-updated *first* in each command, so a second decider working from the same state fails on the
-version check (PostgreSQL) or, having waited for the first (SQLite's `BEGIN IMMEDIATE`), finds the
-step already decided; both surface as `ConflictError`, and the loser's transaction writes nothing.
+records one audit event there. Concurrency: each command re-reads the file's version, then its
+steps, decides with the pure machine, and writes in one flush whose first statement is the
+versioned UPDATE of the file row. Of two deciders working from the same state, the second fails
+on that version check (PostgreSQL) or, having waited for the first (SQLite's `BEGIN IMMEDIATE`),
+finds the step already decided; both surface as `ConflictError` and the loser writes nothing.
 """
 
 from __future__ import annotations

@@ -214,7 +214,9 @@ def test_decision_racing_between_read_and_write_loses_on_version(
     event.listen(b_session, "before_flush", other_validator_commits_first, once=True)
     try:
         with pytest.raises(ConflictError, match="modifié par quelqu'un d'autre"):
-            service.reject(b_session, step_row, "oscar", reason="incomplet")
+            # B's approval would also insert step #2, which A inserted: the versioned UPDATE
+            # of the file row comes first, so B fails on the version, not on a duplicate row.
+            service.approve(b_session, step_row, "oscar")
     finally:
         b_session.rollback()
         b_session.close()
