@@ -26,7 +26,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.chorus_pro.client import ChorusProClient
-from connectors.chorus_pro.errors import ChorusAuthError, ChorusProError, explain_technical_error
+from connectors.chorus_pro.errors import (
+    ChorusAuthError,
+    ChorusProError,
+    ChorusRateLimited,
+    explain_technical_error,
+)
 from connectors.chorus_pro.models import FAILED_FLOW_STATES, FlowReport, InvoiceHistory
 from connectors.chorus_pro.reconcile import adopt, find_on_chorus
 from dossiers.db import transaction
@@ -126,6 +131,8 @@ def poll_once(
         except ChorusProError as exc:
             poller.report.errors.append((item.invoice_number, exc.message))
             poller.save(item, changed=False, reason=exc.message)
+            if isinstance(exc, ChorusRateLimited):
+                break  # the quota is spent: the rest stays due for the next run
     if on_problem is not None:
         for invoice_number, reason in poller.report.problems:
             on_problem(invoice_number, reason)
@@ -143,6 +150,8 @@ class _Poller:
 
     # --- recording ---------------------------------------------------------------------------
     def save(self, item: _Due, *, changed: bool, **fields: Any) -> None:
+        """Store a poll's findings; a poll that got through clears the last error."""
+        fields.setdefault("reason", None)
         idle = 0 if changed else item.idle_polls + 1
         with transaction(self.sessions) as session:
             row = records.find(session, item.invoice_number, lock=True)

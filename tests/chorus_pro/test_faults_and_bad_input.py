@@ -233,3 +233,37 @@ def test_a_wrong_client_secret_names_the_piste_setting(
         with pytest.raises(ChorusAuthError, match="LIASSE_CHORUS_CLIENT_SECRET"):
             depositor.deposit(request("CRED-2"))
     assert deposit_counts(server_url) == {}
+
+
+def test_faults_while_polling_are_replayed_or_reported_without_losing_the_deposit(
+    db: sessionmaker[Session],
+    depositor: Depositor,
+    client: ChorusProClient,
+    fake: FakeChorus,
+    server_url: str,
+) -> None:
+    depositor.deposit(request("POLL-1"))
+    inject(
+        server_url,
+        next=[
+            {"kind": "truncated", "path": "consulterCRDetaille"},
+            {"kind": "status", "status": 503, "path": "rechercher/fournisseur"},
+            {"kind": "disconnect", "path": "consulter/historique"},
+        ],
+    )
+    report = poll_once(db, client, fake.clock.advance(400))
+    assert report.errors == [] and row(db, "POLL-1").invoice_status == "DEPOSEE"
+    inject(
+        server_url,
+        next=[{"kind": "status", "status": 502, "times": 10, "path": "consulter/historique"}],
+    )
+    report = poll_once(db, client, fake.clock.advance(2 * 3600))
+    assert [n for n, _ in report.errors] == ["POLL-1"]
+    stuck = row(db, "POLL-1")
+    assert stuck.state == DepositState.SUBMITTED and stuck.idle_polls == 1
+    assert "502" in (stuck.reason or "")
+    fake.faults.queue.clear()
+    poll_once(db, client, fake.clock.advance(3600))
+    recovered = row(db, "POLL-1")
+    assert recovered.invoice_status == "MISE_A_DISPOSITION" and recovered.reason is None
+    assert deposit_counts(server_url) == {"POLL-1": 1}
