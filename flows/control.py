@@ -15,6 +15,8 @@ from uuid import UUID
 
 from prefect import get_client
 from prefect.client.schemas.filters import (
+    FlowFilter,
+    FlowFilterName,
     FlowRunFilter,
     FlowRunFilterState,
     FlowRunFilterStateType,
@@ -25,9 +27,9 @@ from prefect.deployments import run_deployment
 from prefect.exceptions import FlowPauseTimeout, NotPausedError
 from prefect.flow_runs import resume_flow_run
 
-from dossiers.errors import ConflictError, IllegalTransition, ValidationError
-from flows.customer_file import suspension_key
-from flows.engine import StepDecision
+from dossiers.errors import ConflictError, IllegalTransition, NotFound, ValidationError
+from flows.customer_file import RECONCILE_ACTOR, suspension_key
+from flows.engine import Done, FileEngine, StepDecision
 
 CUSTOMER_FILE_DEPLOYMENT = "customer-file/customer-file"
 
@@ -102,3 +104,54 @@ def resume_step(file_id: str, decision: StepDecision) -> UUID:
             f"Decision refused by the orchestrator: {exc}",
         ) from exc
     return run.id
+
+
+def resume_stale_runs(engine: FileEngine) -> list[UUID]:
+    """Resume suspended customer-file runs whose step the database already moved past.
+
+    Closes the race where a decision is recorded while the flow is still between its alert and
+    its suspension (the portal's resume then finds nothing to resume). The run re-runs from the
+    top and follows the database; the input below only satisfies the schema and is never
+    applied (the flow only reads the input of the step it is waiting on).
+    """
+    runs = _suspended_customer_file_runs()
+    resumed = []
+    for run in runs:
+        file_id = str(run.parameters.get("file_id", ""))
+        try:
+            action = engine.next_action(file_id)
+        except NotFound:
+            continue  # not a file of this installation's database
+        waiting_key = None if isinstance(action, Done) else suspension_key(action.step_run_id)
+        if run.state is None or run.state.state_details.pause_key == waiting_key:
+            continue
+        reconcile = StepDecision(
+            step_run_id=run.state.state_details.pause_key or "unknown",
+            outcome="received",
+            actor=RECONCILE_ACTOR,
+            reason="Décision déjà enregistrée ; reprise du dossier.",
+        )
+        try:
+            resume_flow_run(run.id, run_input=reconcile.model_dump(mode="json"))
+        except (NotPausedError, FlowPauseTimeout):
+            continue
+        resumed.append(run.id)
+    return resumed
+
+
+def _suspended_customer_file_runs(page: int = 200) -> list[FlowRun]:
+    """Every suspended customer-file run (the API returns at most 200 per request)."""
+    runs: list[FlowRun] = []
+    with get_client(sync_client=True) as client:
+        while True:
+            batch = client.read_flow_runs(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=["customer-file"])),
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+                ),
+                limit=page,
+                offset=len(runs),
+            )
+            runs.extend(batch)
+            if len(batch) < page:
+                return runs

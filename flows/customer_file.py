@@ -23,6 +23,7 @@ from flows.engine import Automatic, Done, StepDecision, WaitCustomer, WaitHuman
 from flows.runtime import current_runtime
 from flows.tasks import apply_decision, run_automatic_step, send_step_alert
 
+RECONCILE_ACTOR = "system:reconcile"  # see flows.control.resume_stale_runs
 MAX_ACTIONS_PER_RUN = 200  # a circuit that loops more than this is a bug, not a workload
 
 
@@ -68,6 +69,10 @@ def customer_file(file_id: str) -> str:
         decision = suspend_flow_run(
             wait_for_input=StepDecision, key=suspension_key(action.step_run_id)
         )
+        if decision.actor == RECONCILE_ACTOR:
+            # `resume_stale_runs` only wakes runs whose step the database moved past, so the
+            # replayed loop never comes back to this key; if it does, stop rather than spin.
+            raise RuntimeError(f"file {file_id} still waits on {action.step_run_id!r}")
         if decision.step_run_id != action.step_run_id:
             # `flows.control.resume_step` prevents this; a hand-made resume (Prefect UI, REST)
             # may not. The key is spent, so fail loudly: nothing was applied, the database is

@@ -6,9 +6,9 @@ database is the source of truth and the flow only mirrors it. Every method must 
 idempotent: `run_automatic` on a step already done, or `apply_decision` for a decision already
 recorded, changes nothing and returns normally.
 
-`step_run_id` names one *run* of a step (a new id each time a file re-enters a step after a
-rejection), so it can key the suspension, the alert mail and the decision without ever
-confusing two visits of the same circuit step.
+`step_run_id` names one *run* of a step: a new id each time a file waits on a step again (after a
+rejection or a revoked approval), so it can key the suspension, the alert mail and the decision
+without ever confusing two visits of the same circuit step.
 """
 
 from __future__ import annotations

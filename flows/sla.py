@@ -1,9 +1,10 @@
 """The SLA-reminder flow: scheduled (hourly), it reminds and escalates overdue human steps.
 
 It reads the database (`SlaSource.overdue_steps`), not Prefect: a suspended flow run knows
-nothing about deadlines. One task per overdue step; each mail is idempotent by
-(step run, kind, ordinal), so a re-run of the same hour sends nothing twice, and the domain
-records each reminder in the audit trail.
+nothing about deadlines. One task per overdue step; each mail is idempotent by (step run, kind,
+ordinal), so a re-run of the same hour sends nothing twice, and the domain records each
+reminder in the audit trail. The same hourly run wakes stale suspended runs
+(`flows.control.resume_stale_runs`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail.alerts import StepAlert
+from flows.control import resume_stale_runs
 from flows.engine import OverdueStep
 from flows.runtime import current_runtime
 from flows.tasks import deliver_alert
@@ -37,9 +39,20 @@ def send_reminder(step: OverdueStep) -> str:
     return message_id
 
 
+@task(name="resume-stale-runs", cache_policy=NO_CACHE)
+def wake_stale_runs() -> int:
+    """Wake suspended runs whose step was decided behind their back (docs/prefect.md, race)."""
+    return len(resume_stale_runs(current_runtime().file_engine))
+
+
 @flow(name="sla-reminders")
-def sla_reminders(now: datetime | None = None) -> int:
-    """Send every due reminder and escalation; returns how many steps were overdue."""
+def sla_reminders(now: datetime | None = None, reconcile: bool = True) -> int:
+    """Send every due reminder and escalation; returns how many steps were overdue.
+
+    With `reconcile`, first wakes suspended customer-file runs the database has moved past.
+    """
+    if reconcile:
+        wake_stale_runs()
     source = current_runtime().sla_source
     if source is None:
         raise RuntimeError("no SLA source configured (LIASSE_SLA_SOURCE)")

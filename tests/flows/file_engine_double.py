@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from dossiers.errors import IllegalTransition, PermissionDenied, ValidationError
+from dossiers.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from flows.engine import (
     AlertContext,
     Automatic,
@@ -97,6 +97,8 @@ class InMemoryFileEngine:
     # --- FileEngine ----------------------------------------------------------------------
     def next_action(self, file_id: str) -> NextAction:
         with self._lock:
+            if file_id not in self.files:
+                raise NotFound(f"unknown file {file_id}")
             file = self.files[file_id]
             if file.outcome:
                 return Done(file.outcome)

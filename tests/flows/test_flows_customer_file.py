@@ -27,7 +27,7 @@ from connectors.mail.models import SentMail
 from connectors.mail.outbox import OutboxMailer
 from dossiers.db import Base, make_engine, make_session_factory
 from flows import tasks
-from flows.control import NotWaiting, resume_step, start_file
+from flows.control import NotWaiting, resume_stale_runs, resume_step, start_file
 from flows.customer_file import customer_file, suspension_key
 from flows.runtime import Runtime, use_runtime
 from flows.settings import FlowSettings
@@ -211,3 +211,22 @@ def test_overdue_step_gets_a_reminder_then_an_escalation_once(
         ("F6-1", "reminder"),
         ("F6-1", "escalation"),
     ]
+
+
+def test_a_run_suspended_on_an_already_decided_step_is_woken_by_the_sweep(
+    deployment: UUID, engine: InMemoryFileEngine, runtime: Runtime
+) -> None:
+    engine.add_file("F7")
+    run_id = start_file("F7")
+    execute(run_id)
+    # The portal recorded the decision but its resume was lost (the race in docs/prefect.md).
+    engine.apply_decision("F7", make_decision("F7-2", "approved", "alice"))
+
+    assert resume_stale_runs(engine) == [run_id]
+    assert resume_stale_runs(engine) == []  # nothing left to wake
+    run = execute(run_id)
+
+    assert run.state.is_paused()
+    assert run.state.state_details.pause_key == suspension_key("F7-4")
+    assert resume_stale_runs(engine) == []  # waiting on the right step: left alone
+    assert engine.effects["F7-3:issue_invoice"] == 1
