@@ -10,7 +10,6 @@ from __future__ import annotations
 from io import BytesIO
 
 from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 EVIDENCE_MARKER = "LIASSE-EVIDENCE"
 
@@ -22,6 +21,6 @@ def find_evidence_page(pdf_bytes: bytes) -> int | None:
         for number, page in enumerate(reader.pages, start=1):
             if EVIDENCE_MARKER in (page.extract_text() or ""):
                 return number
-    except (PyPdfError, ValueError, KeyError, TypeError):
+    except Exception:
         return None
     return None

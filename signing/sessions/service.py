@@ -43,7 +43,6 @@ class DocumentView:
 class SigningService:
     def __init__(self, deps: SigningDeps) -> None:
         self.deps = deps
-        self._outbox: list[notify.MailMessage] = []
 
     # --- opening -------------------------------------------------------------------------------
     def open(
@@ -61,6 +60,7 @@ class SigningService:
         now = self.deps.clock()
         reference = uuid.uuid4().hex[:20]
         prepared = prepare_contract(contract_pdf, title, reference, signers, now, opened_by)
+        mail: list[notify.MailMessage] = []
         with transaction(self.deps.factory) as s:
             signing = SigningSession(
                 reference=reference,
@@ -105,8 +105,8 @@ class SigningService:
                 at=now,
             )
             for signer in access.whose_turn(signing):
-                self._invite(s, signing, signer, request, reminder=False)
-        self._flush_mail()
+                mail.append(self._invite(s, signing, signer, request, reminder=False))
+        self._send_all(mail)
         return reference
 
     def _invite(
@@ -116,7 +116,8 @@ class SigningService:
         signer: SigningSigner,
         request: RequestContext,
         reminder: bool,
-    ) -> None:
+    ) -> notify.MailMessage:
+        """Record the invitation (or reminder); the caller e-mails it once committed."""
         now = self.deps.clock()
         token = make_signer_token(self.deps.secret_key, signing.reference, signer.id)
         if reminder:
@@ -133,20 +134,18 @@ class SigningService:
             at=now,
         )
         key = f"{action}:{signer.id}:{now.isoformat()}"
-        self._outbox.append(
-            notify.invitation(
-                signer.email,
-                signer.full_name,
-                signing.title,
-                signing_url(self.deps.public_base_url, token),
-                key,
-                reminder,
-            )
+        return notify.invitation(
+            signer.email,
+            signer.full_name,
+            signing.title,
+            signing_url(self.deps.public_base_url, token),
+            key,
+            reminder,
         )
 
-    def _flush_mail(self) -> None:
-        pending, self._outbox = self._outbox, []
-        for message in pending:
+    def _send_all(self, messages: list[notify.MailMessage]) -> None:
+        """After the commit only: a mail outage never undoes a recorded step."""
+        for message in messages:
             self.deps.mailer.send(message)
 
     # --- the signer's steps -------------------------------------------------------------------
@@ -230,6 +229,7 @@ class SigningService:
     ) -> SignedOutcome:
         link = self._link(token)
         refused: otp.CheckResult | None = None
+        mail: list[notify.MailMessage] = []
         with transaction(self.deps.factory) as s:
             signing = access.load_session(s, link.reference)
             signer = access.signer_of(signing, link.signer_id)
@@ -241,14 +241,14 @@ class SigningService:
                 refused = result  # commit the failure count, then refuse
             else:
                 if result.completed:
-                    self._notify_outcome(signing, completed=True, reason=None)
+                    mail += self._notify_outcome(signing, completed=True, reason=None)
                 else:
                     for nxt in access.whose_turn(signing):
                         if nxt.invited_at is None:
-                            self._invite(s, signing, nxt, request, reminder=False)
+                            mail.append(self._invite(s, signing, nxt, request, reminder=False))
         if refused is not None:
             refused.raise_if_refused()
-        self._flush_mail()
+        self._send_all(mail)
         assert not isinstance(result, otp.CheckResult)
         if result.outcome is not None and self.deps.on_outcome:
             self.deps.on_outcome(result.outcome)
@@ -287,30 +287,33 @@ class SigningService:
                 "declined",
                 decline_reason=reason,
             )
-            self._notify_outcome(signing, completed=False, reason=reason)
-        self._flush_mail()
+            mail = self._notify_outcome(signing, completed=False, reason=reason)
+        self._send_all(mail)
         if self.deps.on_outcome:
             self.deps.on_outcome(outcome)
 
-    def _notify_outcome(self, signing: SigningSession, completed: bool, reason: str | None) -> None:
+    def _notify_outcome(
+        self, signing: SigningSession, completed: bool, reason: str | None
+    ) -> list[notify.MailMessage]:
         recipients = [sg.email for sg in signing.signers]
         if self.deps.notify_email:
             recipients.append(self.deps.notify_email)
+        messages = []
         for to in dict.fromkeys(recipients):
             key = f"signing.outcome:{signing.reference}:{to}"
-            self._outbox.append(notify.outcome_notice(to, signing.title, completed, key, reason))
+            messages.append(notify.outcome_notice(to, signing.title, completed, key, reason))
+        return messages
 
     # --- housekeeping (called by a scheduled flow or the CLI) ----------------------------------
     def send_reminders(self, request: RequestContext = RequestContext()) -> int:
-        count = 0
+        mail: list[notify.MailMessage] = []
         with transaction(self.deps.factory) as s:
             for signing, signer in due_for_reminder(
                 s, self.deps.clock(), self.deps.reminder_interval
             ):
-                self._invite(s, signing, signer, request, reminder=True)
-                count += 1
-        self._flush_mail()
-        return count
+                mail.append(self._invite(s, signing, signer, request, reminder=True))
+        self._send_all(mail)
+        return len(mail)
 
     def expire_overdue(self, request: RequestContext = RequestContext()) -> list[str]:
         with transaction(self.deps.factory) as s:

@@ -12,16 +12,13 @@ from io import BytesIO
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.general import UnacceptableSignerError
 from pyhanko.sign.validation import (
     SignatureCoverageLevel,
     validate_pdf_signature,
     validate_pdf_timestamp,
 )
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
-from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
 from dossiers.i18n import tr
@@ -37,12 +34,12 @@ def verify_pdf(
     try:
         reader = PdfFileReader(BytesIO(pdf_bytes), strict=False)
         embedded = list(reader.embedded_signatures)
-    except (PdfReadError, ValueError, KeyError, IndexError, TypeError) as exc:
+        dss, revinfo = _read_dss(reader)
+    except Exception as exc:
         return VerificationReport(
             [], None, [tr(f"PDF illisible : {exc}", f"Unreadable PDF: {exc}")]
         )
     context_kwargs: dict[str, Any] = {"trust_roots": trust_roots, "allow_fetching": allow_fetching}
-    dss, revinfo = _read_dss(reader)
     reports = [_check(sig, dss, context_kwargs, revinfo) for sig in embedded]
     problems = (
         [] if reports else [tr("Aucune signature dans ce fichier.", "No signature in this file.")]
@@ -84,8 +81,8 @@ def _check(
             status: Any = validate_pdf_timestamp(sig, _context(dss, kwargs))
         else:
             status = validate_pdf_signature(sig, _context(dss, kwargs), _context(dss, kwargs))
-    except (SignatureValidationError, UnacceptableSignerError, ValueError, KeyError) as exc:
-        return _broken(sig, is_timestamp, str(exc))
+    except Exception as exc:
+        return _broken(sig, is_timestamp, f"{type(exc).__name__}: {exc}")
     kind = (
         "document-timestamp"
         if is_timestamp
