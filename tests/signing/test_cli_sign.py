@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dossiers.db import Base, make_engine
 from liasse.cli import context
 from liasse.cli.main import root
 from liasse.settings import get_settings
@@ -43,10 +42,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LIASSE_HOME", str(home))
     monkeypatch.setenv("LIASSE_SECRET_KEY", "cli-test-secret")
-    engine = make_engine(f"sqlite:///{home / 'liasse.db'}")
-    Base.metadata.create_all(engine)
-    engine.dispose()
     _clear_caches()
+    run("db", "upgrade")  # the real migration creates the signing tables
     yield home
     _clear_caches()
 
