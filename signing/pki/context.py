@@ -110,12 +110,14 @@ def default_signing_pki() -> SigningPki:
 
 
 def verification_roots(s: SigningSettings) -> list[asn1_x509.Certificate]:
-    """Roots `liasse verify` trusts: the configured bundle plus the demo root if one exists.
+    """Roots `liasse verify` trusts: the configured bundle, Liasse's signing CA, the demo root.
 
     Verification never creates a PKI: a machine without the demo root only trusts what it was
     told to trust.
     """
     roots = load_pem_certs(s.trust_roots) if s.trust_roots else []
+    if s.signing_ca_cert and s.signing_ca_cert.is_file():
+        roots += load_pem_certs(s.signing_ca_cert)  # Liasse's own CA anchors its signers
     demo_root = s.pki_dir / demo_pki.ROOT
     if demo_root.is_file():
         roots += load_pem_certs(demo_root)

@@ -135,7 +135,7 @@ def test_seal_from_pkcs12_and_wrong_password(test_pki, tmp_path) -> None:
 def test_seal_configured_from_settings_is_loaded_once(test_pki, tmp_path) -> None:
     from pydantic import SecretStr
 
-    from signing.pki.context import build_signing_pki
+    from signing.pki.context import build_signing_pki, verification_roots
     from signing.settings import SigningSettings
 
     key = serialization.load_pem_private_key(test_pki.key_path("seal").read_bytes(), None)
@@ -160,3 +160,6 @@ def test_seal_configured_from_settings_is_loaded_once(test_pki, tmp_path) -> Non
     assert not (tmp_path / "home" / "pki").exists()  # nothing fell back to the demo PKI
     report = verify_pdf(seal_pdf(facturx_invoice(), pki.company_seal()), pki.trust_roots)
     assert report.ok and report.signatures[0].signer == "Liasse Test Seal"
+    anchors = {c.subject.human_friendly for c in verification_roots(settings)}
+    assert any("Liasse Signing CA" in a for a in anchors)
+    assert any("Liasse Test Root" in a for a in anchors)
