@@ -1,9 +1,13 @@
 """What Chorus Pro routes a Factur-X invoice on, read from the XML embedded in the PDF.
 
 Reading the embedded XML (rather than trusting the invoice record) checks what Chorus Pro will
-actually see: the invoice number, the buyer's SIRET (`SpecifiedLegalOrganization/ID`,
-`schemeID="0002"`), the service code (BT-10 `BuyerReference`) and the legal commitment (BT-13
-`BuyerOrderReferencedDocument/IssuerAssignedID`).
+actually see: the invoice number, the buyer's SIRET, the service code (BT-10 `BuyerReference`)
+and the legal commitment (BT-13 `BuyerOrderReferencedDocument/IssuerAssignedID`).
+
+Where the SIRET sits differs between sources: the Chorus Pro connectors put it in
+`SpecifiedLegalOrganization/ID` with `schemeID="0002"`, while ISO 6523 (and the French BR-FR
+rules) reserve 0002 for the 9-digit SIREN and 0009 for the SIRET, which Liasse's generator
+writes as `GlobalID schemeID="0009"`. The first 14-digit identifier found among these is taken.
 """
 
 from __future__ import annotations
@@ -43,6 +47,21 @@ def _text(root: etree._Element, path: str) -> str | None:
     return value or None
 
 
+_BUYER = _AGREEMENT + "ram:BuyerTradeParty/"
+_SIRET_PLACES = (
+    _BUYER + "ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0009']",
+    _BUYER + "ram:GlobalID[@schemeID='0009']",
+    _BUYER + "ram:SpecifiedLegalOrganization/ram:ID",
+)
+
+
+def _buyer_siret(root: etree._Element) -> str | None:
+    """The buyer's SIRET, or its legal identifier as written when no SIRET is found."""
+    found = [_text(root, place) for place in _SIRET_PLACES]
+    siret = next((v for v in found if v and len(v.replace(" ", "")) == 14), None)
+    return siret or next((v for v in found if v), None)
+
+
 def read_routing_xml(xml: bytes) -> RoutingData:
     try:
         root = etree.fromstring(xml)
@@ -53,11 +72,7 @@ def read_routing_xml(xml: bytes) -> RoutingData:
         raise NoFacturXData("no invoice number (ExchangedDocument/ID)")
     return RoutingData(
         invoice_number=number,
-        buyer_siret=_text(
-            root,
-            _AGREEMENT + "ram:BuyerTradeParty/ram:SpecifiedLegalOrganization/ram:ID"
-            "[@schemeID='0002' or @schemeID='0009' or not(@schemeID)]",
-        ),
+        buyer_siret=_buyer_siret(root),
         service_code=_text(root, _AGREEMENT + "ram:BuyerReference"),
         legal_commitment=_text(
             root, _AGREEMENT + "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"
