@@ -58,6 +58,9 @@ class PollReport:
     settled: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # (invoice number, new lifecycle step) for each invoice whose lifecycle moved this run:
+    # what the flows layer mirrors onto the invoice itself.
+    progress: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class _Due:
     flow_state: str | None
     chorus_invoice_id: int | None
     invoice_status: str | None
+    lifecycle: str | None
     idle_polls: int
 
 
@@ -97,6 +101,7 @@ def due_deposits(session: Session, now: datetime, limit: int, *, force: bool = F
             d.flow_state,
             d.chorus_invoice_id,
             d.invoice_status,
+            d.lifecycle.value if d.lifecycle else None,
             d.idle_polls,
         )
         for d in session.scalars(query)
@@ -239,6 +244,8 @@ class _Poller:
         lifecycle = lifecycle_of(status)
         if lifecycle is not None:
             fields["lifecycle"] = lifecycle
+            if lifecycle.value != item.lifecycle:
+                self.report.progress.append((item.invoice_number, lifecycle.value))
         changed = (
             status != item.invoice_status
             or flow_state != item.flow_state

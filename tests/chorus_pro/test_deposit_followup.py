@@ -54,10 +54,11 @@ def test_deposit_is_followed_through_every_status_to_paid(
     assert deposit_counts(server_url) == {"FA-2026-0001": 1}
 
     seen: list[InvoiceLifecycle | None] = []
+    progress: list[tuple[str, str]] = []
     problems = Problems()
     for seconds in (0, 5 * 60, HOUR, DAY, 2 * DAY, 15 * DAY):
         now = fake.clock.advance(seconds)
-        poll_once(db, client, now, on_problem=problems)
+        progress += poll_once(db, client, now, on_problem=problems).progress
         seen.append(row(db, "FA-2026-0001").lifecycle)
     assert seen == [
         None,  # flow still IN_RECU
@@ -67,6 +68,7 @@ def test_deposit_is_followed_through_every_status_to_paid(
         InvoiceLifecycle.SERVICE_DONE,
         InvoiceLifecycle.PAID,
     ]
+    assert [step for _, step in progress] == [s.value for s in seen if s is not None]
     final = row(db, "FA-2026-0001")
     assert final.state == DepositState.SETTLED and final.invoice_status == "MISE_EN_PAIEMENT"
     assert final.flow_state == "IN_INTEGRE" and final.chorus_invoice_id
