@@ -196,6 +196,8 @@ class Depositor:
                     conflict = exc if isinstance(exc, ConflictError) else _in_progress(request)
                     if single:
                         raise conflict from exc
+                    if isinstance(exc, IntegrityError) and not careful:
+                        raise  # the transaction is spoilt: claim again, one savepoint each
                     row = records.find(session, request.invoice_number)
                     state = row.state if row else S.PENDING
                     outcomes[request.invoice_number] = DepositOutcome(

@@ -267,3 +267,61 @@ def test_faults_while_polling_are_replayed_or_reported_without_losing_the_deposi
     recovered = row(db, "POLL-1")
     assert recovered.invoice_status == "MISE_A_DISPOSITION" and recovered.reason is None
     assert deposit_counts(server_url) == {"POLL-1": 1}
+
+
+def test_two_overlapping_waves_send_each_invoice_once(
+    db: sessionmaker[Session], depositor: Depositor, server_url: str
+) -> None:
+    inject(server_url, latency_ms=30)
+    wave = [request(f"OV-{i}") for i in range(8)]
+    results: list[list] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(depositor.deposit_wave(wave, concurrency=4, chunk_size=8))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    inject(server_url, latency_ms=0)
+    assert errors == []
+    sent = [o.invoice_number for outcomes in results for o in outcomes if o.sent]
+    assert sorted(sent) == sorted(r.invoice_number for r in wave)
+    assert deposit_counts(server_url) == {f"OV-{i}": 1 for i in range(8)}
+
+
+def test_a_claim_racing_another_workers_insert_is_a_conflict_not_a_crash(
+    db: sessionmaker[Session], depositor: Depositor, fake: FakeChorus, server_url: str
+) -> None:
+    from dossiers.deposits.records import claim
+
+    other = db()
+    claim(
+        other,
+        None,
+        "RACE-1",
+        file_name="RACE-1.pdf",
+        content_sha256="0" * 64,
+        now=fake.clock.now(),
+        lease=timedelta(minutes=10),
+    )  # inserted, not committed yet
+    outcomes: list = []
+    wave = threading.Thread(
+        target=lambda: outcomes.extend(
+            depositor.deposit_wave([request("RACE-0"), request("RACE-1")], concurrency=2)
+        )
+    )
+    wave.start()
+    wave.join(timeout=0.5)  # the wave now waits on the other worker's row (or its lock)
+    other.commit()
+    other.close()
+    wave.join()
+    by_number = {o.invoice_number: o for o in outcomes}
+    assert by_number["RACE-0"].sent
+    assert not by_number["RACE-1"].sent and "déjà en cours" in (by_number["RACE-1"].reason or "")
+    assert deposit_counts(server_url) == {"RACE-0": 1}
