@@ -1,0 +1,154 @@
+"""Chapter 4: customer files on the default circuit.
+
+- the private customer's file goes all the way: order form and proof approved, contract drafted,
+  reviewed, signed by SMS code (customer then sales manager), then the invoice steps — issue,
+  seal, archive, send, (no) Chorus Pro deposit — and the file closes approved;
+- the company's supporting document is rejected with a reason: the file goes back a step;
+- the third-party payer's and the German company's files wait on a human step (see
+  `liasse steps pending`); a prospect's file is refused (prospects are never invoiced).
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from dossiers.circuits import Circuit, load_circuit
+from dossiers.customers.models import Customer
+from dossiers.customers.service import get_customer
+from dossiers.errors import LiasseError
+from dossiers.files import queries, service
+from dossiers.i18n import tr
+from liasse.demo import circuit_driver as drive
+from liasse.demo import invoice_pipeline as pipeline
+from liasse.demo import paper
+from liasse.demo.context import Demo
+from liasse.demo.signing import contract_steps
+from liasse.settings import get_settings
+
+
+def default_circuit() -> Circuit:
+    return load_circuit(get_settings().circuits_dir / "default.yaml")
+
+
+def start(demo: Demo, circuit: Circuit, who: str) -> int:
+    with demo.tx() as s:
+        customer = get_customer(s, demo.customers[who])
+        file = service.start_file(s, customer_id=customer.id, circuit=circuit,
+                                  actor=demo.staff["rep"])
+        file_id, name, version = file.id, customer.display_name, file.circuit_version
+    demo.files[who] = file_id
+    demo.ok(f"dossier {file_id} ouvert pour {name} (circuit {circuit.name} v{version})",
+            f"file {file_id} opened for {name} (circuit {circuit.name} v{version})")
+    drive.announce(demo, file_id)
+    return file_id
+
+
+def _customer(demo: Demo, who: str) -> Customer:
+    with demo.factory() as s:
+        return get_customer(s, demo.customers[who])
+
+
+def order_form_approved(demo: Demo, who: str) -> None:
+    file_id, customer = demo.files[who], _customer(demo, who)
+    pdf = paper.order_form(customer, f"BC-{file_id:05d}", demo.profile)
+    drive.attach(demo, file_id, "order_form", f"bon-de-commande-{file_id}.pdf", pdf,
+                 demo.staff["rep"])
+    drive.decide(demo, file_id, demo.staff["order_desk"], approve=True,
+                 reason="Bon de commande complet et signé")
+
+
+def proof_attached(demo: Demo, who: str, title: str) -> None:
+    file_id = demo.files[who]
+    pdf = paper.supporting_document(_customer(demo, who), title)
+    drive.attach(demo, file_id, "supporting_documents", f"justificatif-{file_id}.pdf", pdf,
+                 f"customer:{demo.customers[who]}")
+
+
+def invoice_steps(demo: Demo, file_id: int) -> None:
+    """invoice_render -> invoice_seal -> invoice_archive -> invoice_send -> invoice_deposit."""
+    data = {"customer": demo.customers["person"], "lines": [
+        {"description": line.name, "quantity": str(line.quantity),
+         "unit_price": str(line.unit_price), "vat_rate": str(line.vat_rate),
+         "kind": "subscription" if "Abonnement" in line.name else "item"}
+        for line in paper.ORDER_LINES]}
+    issued: dict[str, pipeline.IssuedDocument] = {}
+
+    def render() -> str:
+        issued["doc"] = doc = pipeline.issue(demo, data, actor="demo:flow")
+        return tr(f"facture {doc.number} émise ({doc.grand_total} € TTC), Factur-X validé",
+                  f"invoice {doc.number} issued ({doc.grand_total} € incl. VAT), Factur-X valid")
+
+    def seal() -> str:
+        pipeline.seal(demo, issued["doc"])
+        return tr("cachet électronique apposé", "electronic seal applied")
+
+    def archive() -> str:
+        record_id = pipeline.archive(demo, issued["doc"])
+        return tr(f"archivée (#{record_id})", f"archived (#{record_id})")
+
+    def send() -> str:
+        pipeline.send(demo, issued["doc"])
+        return tr("envoyée par e-mail (boîte d'envoi)", "e-mailed (outbox)")
+
+    drive.run_automatic(demo, file_id, "render", render)
+    drive.run_automatic(demo, file_id, "seal", seal)
+    drive.run_automatic(demo, file_id, "archive", archive)
+    drive.run_automatic(demo, file_id, "send", send)
+    drive.run_automatic(demo, file_id, "deposit", lambda: tr(
+        "pas un acheteur public : rien à déposer", "not a public buyer: nothing to deposit"))
+
+
+def walk_files(demo: Demo) -> None:
+    demo.chapter(4, "Dossiers clients sur le circuit standard",
+                 "Customer files on the default circuit")
+    circuit = default_circuit()
+    demo.say(tr("Circuit : ", "Circuit: ") + " → ".join(s.id for s in circuit.steps[:-1]),
+             tr("Circuit : ", "Circuit: ") + " → ".join(s.id for s in circuit.steps[:-1]))
+    for who in ("person", "company", "payer", "eu"):
+        start(demo, circuit, who)
+    _refuse_prospect(demo, circuit)
+
+    demo.say("— Dossier de Claire Dubois, jusqu'au bout", "— Claire Dubois's file, end to end",
+             style="bold")
+    order_form_approved(demo, "person")
+    proof_attached(demo, "person", "Justificatif de domicile")
+    drive.decide(demo, demo.files["person"], demo.staff["documents_checker"], approve=True,
+                 reason="Justificatif lisible et à jour")
+    contract_steps(demo, demo.files["person"])
+    invoice_steps(demo, demo.files["person"])
+
+    demo.say("— Librairie du Parc : pièce refusée, retour au bon de commande",
+             "— Librairie du Parc: document refused, back to the order form", style="bold")
+    order_form_approved(demo, "company")
+    proof_attached(demo, "company", "Extrait K-bis")
+    drive.decide(demo, demo.files["company"], demo.staff["documents_checker"], approve=False,
+                 reason="Extrait K-bis de plus de trois mois : en fournir un récent")
+
+    demo.say("— Mutuelle : en attente des pièces justificatives",
+             "— Mutuelle: waiting for supporting documents", style="bold")
+    order_form_approved(demo, "payer")
+    pending_table(demo)
+
+
+def _refuse_prospect(demo: Demo, circuit: Circuit) -> None:
+    try:
+        with demo.tx() as s:
+            customer = get_customer(s, demo.customers["prospect"])
+            service.start_file(s, customer_id=customer.id, circuit=circuit, actor="demo")
+    except LiasseError as error:
+        demo.refused("Dossier pour un prospect refusé :", "File for a prospect refused:",
+                     error.message)
+
+
+def pending_table(demo: Demo) -> None:
+    """What `liasse steps pending` shows now."""
+    with demo.factory() as s:
+        rows = queries.pending_steps(s)
+        table = Table("id", tr("dossier", "file"), tr("étape", "step"), tr("rôle", "role"),
+                      tr("échéance", "due"), title=tr("liasse steps pending",
+                                                      "liasse steps pending"))
+        for row in rows:
+            table.add_row(str(row.id), str(row.file_id), row.step_id, row.role or "—",
+                          f"{row.due_at:%Y-%m-%d %H:%M} UTC" if row.due_at else "—")
+    demo.console.print(table)
+    demo.facts["pending_steps"] = len(rows)
