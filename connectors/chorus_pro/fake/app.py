@@ -5,6 +5,23 @@ functional errors; 401/403 with a `WWW-Authenticate` challenge for a bad or expi
 missing API subscription; 401 with a `libelle` for a refused technical account). Faults queued
 with `POST /_fake/faults` make the next matching call misbehave: latency, a 5xx, a 429, a timeout
 *after* the call was processed (the ambiguous case), a truncated JSON body, a cut connection.
+
+Control endpoints (JSON bodies)::
+
+    POST /_fake/faults {"latency_ms": 50,
+                        "next": [{"kind": "status", "status": 503, "when": "before"|"after",
+                                  "path": "deposer/flux", "times": 1},
+                                 {"kind": "rate_limit", "retry_after": 2},
+                                 {"kind": "timeout", "seconds": 5},      # after processing
+                                 {"kind": "truncated"}, {"kind": "disconnect"}],
+                        "expire_tokens": true, "expire_accounts": ["TECH_LIASSE@cpro.fr"],
+                        "unsubscribe": ["liasse-demo-client"],
+                        "invoice_errors": {"FA-1": "why it is not integrated"},
+                        "invoice_outcomes": {"FA-2": "A_RECYCLER"|"REJETEE"|"SUSPENDUE"},
+                        "flow_outcomes": {"FA-3": "IN_REJETE"|"IN_INCIDENTE"}}
+    POST /_fake/advance {"seconds": 3600}
+    POST /_fake/reset {}
+    GET  /_fake/deposits  -> {"counts": {invoice number: deposits}, "total": n}
 """
 
 from __future__ import annotations
