@@ -61,6 +61,7 @@ def run_until_wait(file_id: str) -> WaitHuman | WaitCustomer | Done:
 def customer_file(file_id: str) -> str:
     """Drive one customer file through its circuit until it is done; returns the outcome."""
     logger = get_run_logger()
+    decided: set[str] = set()
     for _ in range(MAX_ACTIONS_PER_RUN):
         action = run_until_wait(file_id)
         if isinstance(action, Done):
@@ -81,9 +82,14 @@ def customer_file(file_id: str) -> str:
                 f"decision for step run {decision.step_run_id!r} but file {file_id} "
                 f"waits on {action.step_run_id!r}; nothing applied"
             )
+        if action.step_run_id in decided:
+            # A spent key replays its input forever: the domain must give every new wait a new
+            # step_run_id (see flows.engine). Stop instead of re-applying the same decision.
+            raise RuntimeError(f"file {file_id} waits again on decided {action.step_run_id!r}")
         apply_decision.with_options(task_run_name=f"decision-{action.step_run_id}")(
             file_id, decision
         )
+        decided.add(action.step_run_id)
     raise RuntimeError(f"file {file_id}: more than {MAX_ACTIONS_PER_RUN} decisions in one run")
 
 
