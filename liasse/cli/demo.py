@@ -19,7 +19,6 @@ from liasse.demo.home import choose_home, use_embedded_defaults
 
 def demo_command(
     lang: str = typer.Option(None, "--lang", help="fr (default) or en."),
-    quick: bool = typer.Option(False, "--quick", help="A smaller invoicing batch."),
 ) -> None:
     """Run the whole demo (customers, files, signature, invoices, archive, Chorus Pro)."""
     if lang:
@@ -32,7 +31,7 @@ def demo_command(
                          f"[dim]The demo runs on embedded defaults; ignored: "
                          f"{', '.join(dropped)}[/]"), highlight=False)
     started = time.monotonic()
-    run(home, console, quick=quick)
+    run(home, console)
     console.print(tr(f"[bold green]Démo terminée[/] en {time.monotonic() - started:.0f} s.",
                      f"[bold green]Demo finished[/] in {time.monotonic() - started:.0f} s."))
 

@@ -43,7 +43,7 @@ def migrate_schema(home: Path, console: Console) -> str:
     return url
 
 
-def run(home: Path, console: Console, *, quick: bool = False) -> dict[str, Any]:
+def run(home: Path, console: Console) -> dict[str, Any]:
     """Play every chapter in `home`; returns the summary figures."""
     demo_console = console
     demo_console.print(tr(f"[bold]Démo Liasse[/] — dossier : {home}",
@@ -53,7 +53,7 @@ def run(home: Path, console: Console, *, quick: bool = False) -> dict[str, Any]:
     engine = make_engine(url)
     try:
         demo = Demo(home=home, factory=make_session_factory(engine), console=demo_console,
-                    profile=current_profile(), quick=quick)
+                    profile=current_profile())
         create_staff(demo)
         create_customers(demo)
         walk_files(demo)

@@ -39,7 +39,6 @@ class Demo:
     factory: sessionmaker[Session]
     console: Console
     profile: CompanyProfile
-    quick: bool = False
     customers: dict[str, str] = field(default_factory=dict)  # role in the story -> number
     staff: dict[str, str] = field(default_factory=dict)  # role in the story -> login
     files: dict[str, int] = field(default_factory=dict)  # story -> file id

@@ -51,6 +51,7 @@ def collect(demo: Demo) -> dict[str, Any]:
     figures["facturx_ok"] = sum(1 for d in demo.issued if d.facturx_ok)
     figures["issued"] = [d.number for d in demo.issued]
     figures["home"] = str(demo.home.resolve())
+    figures["facts"] = demo.facts
     return figures
 
 
