@@ -15,6 +15,7 @@ from connectors.chorus_pro import ChorusProClient, ChorusSettings, Depositor, De
 from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, create_app
 from connectors.chorus_pro.followup import poll_once
 from documents.facturx.check import check_facturx
+from dossiers.customers.service import get_customer
 from dossiers.db import utcnow
 from dossiers.deposits import DepositState
 from dossiers.deposits.records import find
@@ -44,7 +45,7 @@ def deposit_and_follow(demo: Demo) -> None:
         with ChorusProClient(settings, clock=fake.clock.now) as client:
             depositor = Depositor(demo.factory, client, check_facturx, clock=fake.clock.now)
             with demo.factory() as s:
-                customer_id = _customer_id(s, demo.customers["public"])
+                customer_id = get_customer(s, demo.customers["public"]).id
             outcome = depositor.deposit(DepositRequest(number, doc.pdf_path.read_bytes(),
                                                        customer_id=customer_id))
             if outcome.state is DepositState.TO_FIX:
@@ -54,12 +55,6 @@ def deposit_and_follow(demo: Demo) -> None:
             _follow(demo, client, fake, number)
         demo.facts["chorus_deposit_counts"] = fake.deposit_counts()
     _history(demo, number)
-
-
-def _customer_id(session, number: str) -> int:
-    from dossiers.customers.service import get_customer
-
-    return get_customer(session, number).id
 
 
 def _follow(demo: Demo, client: ChorusProClient, fake: FakeChorus, number: str) -> None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from dossiers.archive import archive_document
+from dossiers.blobs import BlobStore
 from dossiers.circuits import Circuit, load_circuit
 from dossiers.customers.models import Customer
 from dossiers.customers.service import get_customer
 from dossiers.errors import LiasseError
 from dossiers.files import queries, service
+from dossiers.files.documents import mark_archived, release_archived_blobs
 from dossiers.i18n import tr
 from liasse.demo import circuit_driver as drive
 from liasse.demo import invoice_pipeline as pipeline
@@ -84,7 +87,9 @@ def invoice_steps(demo: Demo, file_id: int) -> None:
 
     def archive() -> str:
         record_id = pipeline.archive(demo, issued["doc"])
-        return tr(f"archivée (#{record_id})", f"archived (#{record_id})")
+        order_id = archive_order_form(demo, file_id)
+        return tr(f"facture archivée (#{record_id}), bon de commande archivé (#{order_id})",
+                  f"invoice archived (#{record_id}), order form archived (#{order_id})")
 
     def send() -> str:
         pipeline.send(demo, issued["doc"])
@@ -96,6 +101,26 @@ def invoice_steps(demo: Demo, file_id: int) -> None:
     drive.run_automatic(demo, file_id, "send", send)
     drive.run_automatic(demo, file_id, "deposit", lambda: tr(
         "pas un acheteur public : rien à déposer", "not a public buyer: nothing to deposit"))
+
+
+def archive_order_form(demo: Demo, file_id: int) -> int:
+    """The file's order form goes to the legal archive; its upload blob is then released."""
+    store = BlobStore(get_settings().blob_dir)
+    with demo.factory() as s:
+        document = next(d for d in service.get_file(s, file_id).documents
+                        if d.kind == "order_form")
+        customer_id = service.get_file(s, file_id).customer_id
+        doc_id, digest, uploaded_on = document.id, document.sha256, document.uploaded_at.date()
+    row = archive_document(pipeline.open_archive(demo), document_type="order_form",
+                           document_id=f"file_document:{doc_id}",
+                           document_number=f"BC-{file_id:05d}", issue_date=uploaded_on,
+                           content=store.get(digest), customer_id=customer_id,
+                           actor="demo:archive")
+    with demo.tx() as s:
+        mark_archived(s, doc_id, archive_ref=row.key, actor="demo:archive")
+    with demo.factory() as s:
+        release_archived_blobs(s, store)
+    return row.id
 
 
 def walk_files(demo: Demo) -> None:

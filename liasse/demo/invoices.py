@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from sqlalchemy import func, select
 
 from dossiers.errors import LiasseError
 from dossiers.i18n import tr
@@ -114,8 +115,6 @@ def _refuse_beneficiary(demo: Demo) -> None:
 
 
 def _count(demo: Demo) -> int:
-    from sqlalchemy import func, select
-
     with demo.factory() as s:
         return s.scalar(select(func.count()).select_from(Invoice).where(
             Invoice.number.is_not(None))) or 0

@@ -10,10 +10,13 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import httpx
 
 from connectors.sms.fake_twilio import FakeTwilioServer
+from documents.contracts import RenderedContract
+from dossiers.archive import archive_document
 from dossiers.customers.models import Customer
 from dossiers.files.service import get_file
 from dossiers.i18n import tr
@@ -37,7 +40,7 @@ MANAGER_BROWSER = RequestContext("198.51.100.20", "Mozilla/5.0 (responsable, dé
 
 def contract_steps(demo: Demo, file_id: int) -> None:
     """contract_draft (automatic) -> contract_review (human) -> signature (automatic)."""
-    drafted: dict[str, object] = {}
+    drafted: dict[str, RenderedContract] = {}
 
     def draft() -> str:
         with demo.factory() as s:
@@ -58,7 +61,7 @@ def contract_steps(demo: Demo, file_id: int) -> None:
     drive.run_automatic(demo, file_id, "sign", lambda: sign(demo, file_id, drafted["contract"]))
 
 
-def _boxes(rendered) -> list[SignatureBox]:
+def _boxes(rendered: RenderedContract) -> list[SignatureBox]:
     """The contract's printed boxes, as the signing package wants them (PDF points)."""
     return [SignatureBox(*(round(v) for v in box.pdf_rect), page=box.page_index)
             for box in rendered.boxes]
@@ -89,7 +92,7 @@ def read_code(server: FakeTwilioServer, phone: str) -> tuple[str, str]:
     return found.group(1), body
 
 
-def sign(demo: Demo, file_id: int, rendered) -> str:
+def sign(demo: Demo, file_id: int, rendered: RenderedContract) -> str:
     with demo.factory() as s:
         customer = s.get_one(Customer, get_file(s, file_id).customer_id)
         manager = get_staff(s, demo.staff["manager"])
@@ -149,10 +152,6 @@ def _verify(demo: Demo, pdf: bytes) -> None:
 
 def _archive_contract(demo: Demo, file_id: int, reference: str, pdf: bytes,
                       customer_id: int) -> int:
-    from datetime import date
-
-    from dossiers.archive import archive_document
-
     row = archive_document(open_archive(demo), document_type="contract",
                            document_id=f"signing:{reference}",
                            document_number=f"CT-{file_id:05d}", issue_date=date.today(),

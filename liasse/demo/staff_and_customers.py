@@ -19,6 +19,7 @@ from dossiers.customers.service import create_customer
 from dossiers.errors import LiasseError
 from dossiers.staff.service import create_staff_user, create_team
 from liasse.demo.context import Demo
+from liasse.demo.vat_check import check_with_vies
 from liasse.settings import get_settings
 
 ACTOR = "demo:admin"
@@ -163,6 +164,7 @@ def create_customers(demo: Demo) -> None:
             demo.customers[role] = person.number
             demo.ok(f"{person.number} {person.display_name} — payé par {demo.customers['payer']}",
                     f"{person.number} {person.display_name} — paid by {demo.customers['payer']}")
+    check_with_vies(demo, CUSTOMERS[5][1]["vat_number"])
     _show_refused_customer(demo)
     _show_postal_address(demo)
 

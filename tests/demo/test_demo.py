@@ -62,13 +62,16 @@ def test_summary_counts(run) -> None:
     assert s["steps"] == {"approved": 12, "rejected": 1, "waiting": 3}
     assert s["invoices"] == {"invoice": 5, "credit_note": 1}
     assert s["facturx_ok"] == len(s["issued"]) == 6
-    assert s["archived"] == 7  # six invoices and credit notes plus the signed contract
+    # six invoices and credit notes, the signed contract, the closed file's order form
+    assert s["archived"] == 8
     assert s["sms"] == 2
     assert s["emails"] >= 10  # step alerts, signing invitations and outcomes, invoices
     assert list(s["deposits"].values()) == ["settled (mandated)"]
     assert s["audit_events"] > 100 and s["audit_chain_ok"] is True
     assert s["facts"]["chorus_deposit_counts"] == {s["facts"]["public_invoice"]: 1}
-    assert s["facts"]["archive_verify"] == {"ok": True, "checked": 7}
+    assert s["facts"]["archive_verify"] == {"ok": True, "checked": 8}
+    assert s["facts"]["vies"] == "valid"
+    assert s["facts"]["contract_verification"]["kinds"] == ["signature", "signature", "seal"]
 
 
 def test_invoice_numbers_are_consecutive_and_every_pdf_passes_facturx(run) -> None:
@@ -107,7 +110,7 @@ def test_the_home_is_usable_by_the_cli_afterwards(run) -> None:
     audit = liasse(home, "--lang", "en", "audit", "verify")
     assert audit.returncode == 0 and "audit trail intact" in audit.stdout
     archive = liasse(home, "--lang", "en", "archive", "verify")
-    assert archive.returncode == 0 and "7 object(s) verified" in archive.stdout
+    assert archive.returncode == 0 and "8 object(s) verified" in archive.stdout
     pending = liasse(home, "--lang", "en", "steps", "pending")
     assert pending.returncode == 0 and "3 step(s) waiting." in pending.stdout
 
