@@ -113,7 +113,7 @@ def claim(
     deposit.attempts += 1
     deposit.reason = None
     deposit.updated_at = now
-    session.flush()
+    # No flush here: the audit append flushes the row with its event (one round trip).
     _audit(
         session,
         deposit,
@@ -150,7 +150,6 @@ def move(
     deposit.updated_at = now
     for name, value in fields.items():
         setattr(deposit, name, value)
-    session.flush()
     data = {k: _jsonable(v) for k, v in fields.items() if k != "status_history"}
     _audit(session, deposit, state.value, now, previous=previous.value, reason=reason, **data)
     return deposit
