@@ -46,8 +46,8 @@ def migrate_schema(home: Path, console: Console) -> str:
 def run(home: Path, console: Console) -> dict[str, Any]:
     """Play every chapter in `home`; returns the summary figures."""
     demo_console = console
-    demo_console.print(tr(f"[bold]Démo Liasse[/] — dossier : {home}",
-                          f"[bold]Liasse demo[/] — folder: {home}"), highlight=False)
+    demo_console.print(tr(f"[bold]Démo Liasse[/] — dossier : {home.resolve()}",
+                          f"[bold]Liasse demo[/] — folder: {home.resolve()}"), highlight=False)
     Demo.chapter_static(demo_console, 1, "Base de données", "Database")
     url = migrate_schema(home, demo_console)
     engine = make_engine(url)

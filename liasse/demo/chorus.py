@@ -14,6 +14,7 @@ from rich.table import Table
 from connectors.chorus_pro import ChorusProClient, ChorusSettings, Depositor, DepositRequest
 from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, create_app
 from connectors.chorus_pro.followup import poll_once
+from connectors.chorus_pro.preflight import check_before_deposit
 from documents.facturx.check import check_facturx
 from dossiers.customers.service import get_customer
 from dossiers.db import utcnow
@@ -44,6 +45,7 @@ def deposit_and_follow(demo: Demo) -> None:
                        f"fake Chorus Pro started on {server.url}"))
         with ChorusProClient(settings, clock=fake.clock.now) as client:
             depositor = Depositor(demo.factory, client, check_facturx, clock=fake.clock.now)
+            _preflight(demo, depositor, number, doc.pdf_path.read_bytes())
             with demo.factory() as s:
                 customer_id = get_customer(s, demo.customers["public"]).id
             outcome = depositor.deposit(DepositRequest(number, doc.pdf_path.read_bytes(),
@@ -55,6 +57,22 @@ def deposit_and_follow(demo: Demo) -> None:
             _follow(demo, client, fake, number)
         demo.facts["chorus_deposit_counts"] = fake.deposit_counts()
     _history(demo, number)
+
+
+def _preflight(demo: Demo, depositor: Depositor, number: str, pdf: bytes) -> None:
+    """What the deposit checks first (it runs them again itself): routing data read from the
+    embedded XML, checked against what the buyer published on Chorus Pro."""
+    routing, problems = check_before_deposit(depositor.directory, pdf, invoice_number=number,
+                                             check_facturx=check_facturx)
+    if routing is not None and not problems:
+        demo.detail(tr(f"contrôles avant dépôt : SIRET {routing.buyer_siret} connu de Chorus Pro, "
+                       f"code service {routing.service_code}, engagement juridique "
+                       f"{routing.legal_commitment}, Factur-X conforme",
+                       f"preflight: SIRET {routing.buyer_siret} known to Chorus Pro, service "
+                       f"code {routing.service_code}, legal commitment "
+                       f"{routing.legal_commitment}, Factur-X compliant"))
+    for problem in problems:
+        demo.refused("À corriger avant dépôt :", "To fix before deposit:", str(problem))
 
 
 def _follow(demo: Demo, client: ChorusProClient, fake: FakeChorus, number: str) -> None:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from dossiers.archive import archive_document
 from dossiers.blobs import BlobStore
-from dossiers.circuits import Circuit, load_circuit
+from dossiers.circuits import CLOSE, Circuit, load_circuit
 from dossiers.customers.models import Customer
 from dossiers.customers.service import get_customer
 from dossiers.errors import LiasseError
@@ -31,6 +31,17 @@ from liasse.settings import get_settings
 
 def default_circuit() -> Circuit:
     return load_circuit(get_settings().circuits_dir / "default.yaml")
+
+
+def happy_path(circuit: Circuit) -> list[str]:
+    """Step ids from the first step, following approvals, until the file closes."""
+    path, step = [], circuit.first_step
+    while step.id not in path:
+        path.append(step.id)
+        if not step.on_approve or step.on_approve == CLOSE:
+            break
+        step = circuit.step(step.on_approve)
+    return path
 
 
 def start(demo: Demo, circuit: Circuit, who: str) -> int:
@@ -127,8 +138,8 @@ def walk_files(demo: Demo) -> None:
     demo.chapter(4, "Dossiers clients sur le circuit standard",
                  "Customer files on the default circuit")
     circuit = default_circuit()
-    demo.say(tr("Circuit : ", "Circuit: ") + " → ".join(s.id for s in circuit.steps[:-1]),
-             tr("Circuit : ", "Circuit: ") + " → ".join(s.id for s in circuit.steps[:-1]))
+    path = " → ".join(happy_path(circuit))
+    demo.say(f"Circuit « {circuit.name} » : {path}", f"Circuit '{circuit.name}': {path}")
     for who in ("person", "company", "payer", "eu"):
         start(demo, circuit, who)
     _refuse_prospect(demo, circuit)

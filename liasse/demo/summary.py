@@ -102,7 +102,7 @@ def _where(demo: Demo) -> None:
     for label, path in places:
         demo.console.print(f"  {label} : [bold]{demo.relative(path)}[/]", highlight=False)
     home = demo.relative(demo.home)
-    demo.say(f"Explorer : LIASSE_HOME={home} liasse steps pending | liasse audit verify | "
-             "liasse invoices list | liasse archive find",
-             f"Explore: LIASSE_HOME={home} liasse steps pending | liasse audit verify | "
-             "liasse invoices list | liasse archive find", style="dim")
+    commands = "liasse steps pending, liasse audit verify, liasse invoices list, " \
+        "liasse archive find"
+    demo.say(f"Pour explorer : export LIASSE_HOME={home} puis {commands}.",
+             f"To explore: export LIASSE_HOME={home} then {commands}.", style="dim")
