@@ -29,6 +29,7 @@ from liasse.settings import get_settings
 from signing.event_context import RequestContext
 from signing.pades.placement import SignatureBox
 from signing.pki.context import verification_roots
+from signing.sessions.deps import SessionOutcome
 from signing.sessions.prepare import SignerSpec
 from signing.sessions.runtime import signing_service
 from signing.settings import SigningSettings
@@ -104,7 +105,9 @@ def sign(demo: Demo, file_id: int, rendered: RenderedContract) -> str:
                        "responsable commercial", boxes[1]),
         ]
         customer_id, phones = customer.id, [customer.mobile, manager.mobile]
-    with fake_twilio(demo) as twilio, signing_service(demo.factory, get_settings()) as service:
+    outcomes: list[SessionOutcome] = []  # the completion hook: how the circuit hears of it
+    with (fake_twilio(demo) as twilio,
+          signing_service(demo.factory, get_settings(), on_outcome=outcomes.append) as service):
         reference = service.open(
             "Contrat d'abonnement", rendered.pdf, signers, customer_id=customer_id,
             subject_ref=f"customer_file:{file_id}/step:signature", opened_by=demo.staff["rep"])
@@ -120,13 +123,17 @@ def sign(demo: Demo, file_id: int, rendered: RenderedContract) -> str:
             service.sign(token, code, browser, shown_sha256=shown.sha256)
             demo.detail(tr(f"{signers[position - 1].full_name} a signé avec le code {code}",
                            f"{signers[position - 1].full_name} signed with code {code}"))
-        final = service.get(reference)
+    outcome = outcomes[-1]
+    if outcome.status != "completed" or outcome.signed_pdf is None:
+        raise RuntimeError(f"signing session {reference}: {outcome.status}")
     signed_path = demo.pdf_dir / f"contrat-{file_id}-signe.pdf"
-    signed_path.write_bytes(final.pdf)
-    if final.evidence_pdf:
-        (demo.pdf_dir / f"contrat-{file_id}-preuve.pdf").write_bytes(final.evidence_pdf)
-    _verify(demo, final.pdf)
-    row = _archive_contract(demo, file_id, reference, final.pdf, customer_id)
+    signed_path.write_bytes(outcome.signed_pdf)
+    if outcome.evidence_pdf:
+        (demo.pdf_dir / f"contrat-{file_id}-preuve.pdf").write_bytes(outcome.evidence_pdf)
+        demo.detail(tr("certificat de preuve cacheté : ", "sealed evidence certificate: ")
+                    + demo.relative(demo.pdf_dir / f"contrat-{file_id}-preuve.pdf"))
+    _verify(demo, outcome.signed_pdf)
+    row = _archive_contract(demo, file_id, reference, outcome.signed_pdf, customer_id)
     demo.facts["signed_contract"] = str(signed_path)
     return tr(f"contrat signé par les deux parties, cacheté, archivé (#{row})",
               f"contract signed by both parties, sealed, archived (#{row})")
