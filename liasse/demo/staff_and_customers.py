@@ -9,12 +9,14 @@ Everything goes through the domain services, so every record is checked and audi
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.panel import Panel
 
 from documents.postal_address import PostalRecipient, format_address
 from dossiers.circuits import load_circuit
+from dossiers.customers.actions import add_action
 from dossiers.customers.service import create_customer
 from dossiers.errors import LiasseError
 from dossiers.staff.service import create_staff_user, create_team
@@ -165,6 +167,7 @@ def create_customers(demo: Demo) -> None:
             demo.ok(f"{person.number} {person.display_name} — payé par {demo.customers['payer']}",
                     f"{person.number} {person.display_name} — paid by {demo.customers['payer']}")
     check_with_vies(demo, CUSTOMERS[5][1]["vat_number"])
+    _follow_up_prospect(demo)
     _show_refused_customer(demo)
     _show_postal_address(demo)
 
@@ -185,6 +188,19 @@ def _label(customer: Any, language: str = "fr") -> str:
     elif customer.siret:
         parts.append(f"SIRET {customer.siret}")
     return ", ".join(parts)
+
+
+def _follow_up_prospect(demo: Demo) -> None:
+    """Prospects get free offers only; the sales rep's reminder feeds `liasse tasks`."""
+    with demo.tx() as s:
+        add_action(s, demo.customers["prospect"], {
+            "kind": "email", "subject": "Offre d'essai gratuite : 3 numéros de la revue",
+            "author_login": "t.petit", "reminder_on": date.today(),
+            "comment": "Rappeler pour proposer l'abonnement à la fin de l'essai."})
+    demo.ok(f"{demo.customers['prospect']} : offre d'essai envoyée, rappel pour t.petit "
+            "aujourd'hui (liasse tasks)",
+            f"{demo.customers['prospect']}: free trial offer sent, reminder for t.petit today "
+            "(liasse tasks)")
 
 
 def _show_refused_customer(demo: Demo) -> None:

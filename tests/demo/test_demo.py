@@ -113,6 +113,8 @@ def test_the_home_is_usable_by_the_cli_afterwards(run) -> None:
     assert archive.returncode == 0 and "8 object(s) verified" in archive.stdout
     pending = liasse(home, "--lang", "en", "steps", "pending")
     assert pending.returncode == 0 and "3 step(s) waiting." in pending.stdout
+    tasks = liasse(home, "--lang", "en", "tasks")
+    assert tasks.returncode == 0 and "Offre d'essai gratuite" in tasks.stdout
 
 
 def test_a_home_holding_a_database_is_refused_and_left_untouched(run) -> None:
