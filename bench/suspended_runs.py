@@ -58,6 +58,7 @@ def main(count: int) -> None:
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_DATABASE_CONNECTION_URL
     from prefect.testing.utilities import prefect_test_harness
 
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     with prefect_test_harness(server_startup_timeout=120):
         db = PREFECT_SERVER_DATABASE_CONNECTION_URL.value().split("///", 1)[1]
         env = dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value())
