@@ -230,3 +230,23 @@ def test_a_run_suspended_on_an_already_decided_step_is_woken_by_the_sweep(
     assert run.state.state_details.pause_key == suspension_key("F7-4")
     assert resume_stale_runs(engine) == []  # waiting on the right step: left alone
     assert engine.effects["F7-3:issue_invoice"] == 1
+
+
+def test_a_step_run_that_waits_again_after_its_decision_stops_the_run(
+    deployment: UUID, engine: InMemoryFileEngine, runtime: Runtime
+) -> None:
+    """A domain that reuses a step_run_id would replay the spent key's input forever."""
+    engine.add_file("F8", [("human", "order_desk")])
+    engine.members["order_desk"] = {"alice"}
+    run_id = start_file("F8")
+    execute(run_id)
+    original = engine.apply_decision
+    engine.apply_decision = lambda file_id, decision: None  # records nothing: still waiting
+
+    resume_step("F8", make_decision("F8-1", "approved", "alice"))
+    with pytest.raises(RuntimeError, match="waits again on decided 'F8-1'"):
+        execute(run_id)
+
+    engine.apply_decision = original
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run_id).state.is_failed()

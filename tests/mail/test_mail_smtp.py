@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -127,7 +129,10 @@ def test_wrong_password_is_a_clear_error(
 
 
 def test_credentials_come_from_liasse_smtp_environment(
-    smtp_server: SmtpServer, db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+    smtp_server: SmtpServer,
+    db: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     for name, value in {
         "HOST": "127.0.0.1",
@@ -138,18 +143,13 @@ def test_credentials_come_from_liasse_smtp_environment(
         "SENDER": "Circuits <circuits@client.example>",
     }.items():
         monkeypatch.setenv(f"LIASSE_SMTP_{name}", value)
-    mailer = make_mailer(db, outbox_dir=smtp_server_unused_dir())
+    mailer = make_mailer(db, outbox_dir=tmp_path / "outbox")
     assert isinstance(mailer, SmtpMailer)
     mailer.send(alert_mail(), "k-env")
     assert smtp_server.recorder.logins == [(SMTP_LOGIN, SMTP_PASSWORD)]
     assert smtp_server.recorder.mails[0].mail_from == "circuits@client.example"
     assert "s3cret" not in repr(SmtpSettings())
-
-
-def smtp_server_unused_dir():
-    from pathlib import Path
-
-    return Path("/nonexistent/outbox")
+    assert not (tmp_path / "outbox").exists()  # SMTP configured: nothing written locally
 
 
 def test_without_smtp_host_the_factory_writes_to_the_outbox(
