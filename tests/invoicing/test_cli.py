@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from alembic import command
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from dossiers import migrate
 from dossiers.customers.models import CustomerType
 from dossiers.errors import ValidationError
 from liasse.cli import context
@@ -35,7 +37,9 @@ INVOICE = {
 @pytest.fixture
 def cli(db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
-    monkeypatch.setenv("LIASSE_DATABASE_URL", db_engine.url.render_as_string(hide_password=False))
+    url = db_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("LIASSE_DATABASE_URL", url)
+    command.stamp(migrate.alembic_config(url), "head")  # schema from create_all, as at head
     get_settings.cache_clear()
     context.session_factory.cache_clear()
     runner = CliRunner()
@@ -80,6 +84,7 @@ def test_issue_show_list_credit_render_check(cli, make_customer, tmp_path: Path)
 def test_subprocess_error_is_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "LIASSE_HOME": str(tmp_path), "LIASSE_DATABASE_URL": "",
            "LIASSE_LANGUAGE": "fr", "COLUMNS": "300"}
+    migrate.upgrade(f"sqlite:///{(tmp_path / 'liasse.db').resolve()}")
     done = subprocess.run(
         [sys.executable, "-m", "liasse.cli.main", "invoices", "issue", "--customer", "C1",
          "--line", "Revue|-1|10"], capture_output=True, text=True, env=env, check=False)
