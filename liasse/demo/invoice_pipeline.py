@@ -8,8 +8,6 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from lxml import etree
-
 from connectors.archive import ArchiveSettings, LocalFolderArchive
 from connectors.mail import make_mailer
 from documents.facturx.check import check_facturx
@@ -60,14 +58,6 @@ def _describe(invoice: Invoice, demo: Demo) -> IssuedDocument:
     )
 
 
-FACTURX_XMP_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
-
-
-def keep_facturx_xmp_prefix() -> None:
-    """pyHanko rewrites the XMP metadata when it seals; without this, lxml writes the Factur-X
-    properties as `ns0:` instead of `fx:` and the sealed PDF fails the container check
-    (PDF-XMP-FX). Registering the prefix (process-wide, idempotent) keeps `fx:`."""
-    etree.register_namespace("fx", FACTURX_XMP_NS)
 
 
 def seal(demo: Demo, doc: IssuedDocument) -> None:
@@ -77,7 +67,6 @@ def seal(demo: Demo, doc: IssuedDocument) -> None:
     except ImportError:  # signing not installed: the invoice stays unsealed
         seal_pdf = None
     if seal_pdf is not None:
-        keep_facturx_xmp_prefix()
         doc.pdf_path.write_bytes(seal_pdf(doc.pdf_path.read_bytes(), reason="Facture émise"))
     doc.facturx_ok = check_facturx(doc.pdf_path.read_bytes()).ok
 

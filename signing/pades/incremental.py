@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from io import BytesIO
 
+from lxml import etree
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
@@ -20,6 +21,11 @@ from pyhanko.stamp import TextStampStyle
 
 from signing.pades.errors import NotAPdf, PadesError, TimestampUnavailable
 from signing.pades.profile import PadesProfile
+
+# pyHanko re-serialises the XMP packet (with lxml) on every incremental update. A namespace lxml
+# does not know comes back as `ns0:`, which breaks PDF/A-3 (a property's prefix must be the one
+# its extension schema declares) and so the Factur-X container check of every sealed invoice.
+etree.register_namespace("fx", "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#")
 
 # Room for the CMS blob. Without it pyHanko signs twice to measure the size (and asks the TSA
 # twice); 16 KiB holds a P-256/RSA chain of a few certificates plus a timestamp token.

@@ -14,6 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from documents.facturx.check import check_facturx
+from documents.facturx.issue import build_facturx_pdf
+from documents.facturx.samples import sample_invoice
+from documents.profile import demo_profile
 from signing.pades.errors import NotAPdf
 from signing.pades.profile import PadesLevel
 from signing.pades.seal import seal_pdf
@@ -45,6 +49,14 @@ def test_seal_keeps_the_facturx_xml_and_is_an_incremental_update(signing_pki) ->
     assert report.ok and report.signatures[0].kind == "seal"
     assert report.signatures[0].coverage == "entire-file"
     assert report.signatures[0].timestamp is not None  # B-T by default
+
+
+def test_a_sealed_en16931_invoice_still_passes_every_facturx_check(signing_pki) -> None:
+    invoice = build_facturx_pdf(sample_invoice("vat_rates"), demo_profile())
+    sealed = seal_pdf(invoice, signing_pki.company_seal())
+    report = check_facturx(sealed)
+    assert report.ok, [(f.rule_id, f.message) for f in report.failures]
+    assert b"fx:DocumentType" in sealed[len(invoice):]  # the rewritten XMP keeps the prefix
 
 
 def test_b_lt_embeds_revocation_info_and_b_lta_adds_a_document_timestamp(test_pki) -> None:
