@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossiers.audit.chain import canonical_content
+from dossiers.audit.chain import event_hash
 from dossiers.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from dossiers.db import for_update, utcnow
 
@@ -43,35 +42,20 @@ def record(
     concurrent transactions never fork the chain.
     """
     head = _lock_head(session)
-    occurred_at = at or utcnow()
-    payload = dict(data or {})
-    seq = head.last_seq + 1
-    content = canonical_content(
-        seq=seq,
-        occurred_at=occurred_at,
-        actor=actor,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        customer_id=customer_id,
-        data=payload,
-        prev_hash=head.last_hash,
-    )
-    digest = hashlib.sha256(content).hexdigest()
     event = AuditEvent(
-        seq=seq,
-        occurred_at=occurred_at,
+        seq=head.last_seq + 1,
+        occurred_at=at or utcnow(),
         actor=actor,
         action=action,
         subject_type=subject_type,
         subject_id=str(subject_id),
         customer_id=customer_id,
-        data=payload,
+        data=dict(data or {}),
         prev_hash=head.last_hash,
-        hash=digest,
     )
+    event.hash = event_hash(event)
     session.add(event)
-    head.last_seq = seq
-    head.last_hash = digest
+    head.last_seq = event.seq
+    head.last_hash = event.hash
     session.flush()
     return event
