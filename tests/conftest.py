@@ -17,10 +17,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import dossiers.all_models  # noqa: F401
 from dossiers.db import Base, make_engine, make_session_factory
+from dossiers.i18n import set_language
 
 PG_ADMIN_URL = os.environ.get(
     "LIASSE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+@pytest.fixture(autouse=True)
+def _french_by_default() -> Iterator[None]:
+    """Each test starts in French: `liasse --lang en` run in-process sets it for the process."""
+    set_language("fr")
+    yield
+    set_language("fr")
 
 
 @pytest.fixture(scope="session")
