@@ -1,0 +1,119 @@
+"""The dispute circuit's automatic steps: legal hold, credit note, corrected invoice, release.
+
+A dispute file names its invoice (`parent_invoice_ref`). `legal_hold` freezes every archived
+document of that invoice; the outcome steps issue a credit note (whole invoice) or a credit
+note plus a corrected invoice, each published like any invoice (sealed, archived, sent); when
+the file closes, whatever the outcome, `release_hold` lifts the hold unless another open
+dispute still covers the same invoice. All of it is idempotent (holds already set are skipped,
+issued documents are found through the file's links).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from dossiers.archive import find, place_hold, release_hold
+from dossiers.db import transaction
+from dossiers.files.models import CustomerFile
+from dossiers.files.service import get_file
+from dossiers.files.states import OPEN_FILE_STATES
+from flows.actions import invoices
+from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
+from flows.actions.links import link, linked
+from liasse.invoice_documents import credit_checked, reissue_checked
+
+
+def disputed_invoice(ctx: ActionContext, file_id: int) -> str:
+    with ctx.factory() as s:
+        number = get_file(s, file_id).parent_invoice_ref
+    if not number:
+        raise ActionFailed(f"Le dossier {file_id} ne nomme pas de facture contestée.",
+                           f"File {file_id} names no disputed invoice.")
+    return number
+
+
+def _records(ctx: ActionContext, number: str) -> list[int]:
+    with ctx.factory() as s:
+        return [row.id for row in find(s, document_number=number)]
+
+
+def hold(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    number = disputed_invoice(ctx, file_id)
+    ids = _records(ctx, number)
+    place_hold(ctx.archive, ids, f"Litige (dossier {file_id}) sur {number}", actor=ctx.actor)
+    return ActionResult(f"{len(ids)} pièce(s) archivée(s) de {number} sous gel juridique")
+
+
+def release(ctx: ActionContext, file_id: int) -> int:
+    """Lift the hold of a closed dispute, unless another open dispute covers the invoice."""
+    number = disputed_invoice(ctx, file_id)
+    with ctx.factory() as s:
+        others = s.scalars(select(CustomerFile.id).where(
+            CustomerFile.parent_invoice_ref == number, CustomerFile.id != file_id,
+            CustomerFile.state.in_(OPEN_FILE_STATES))).all()
+    if others:
+        return 0
+    released = release_hold(ctx.archive, _records(ctx, number),
+                            f"Litige clos (dossier {file_id})", actor=ctx.actor)
+    return len(released)
+
+
+def _publish(ctx: ActionContext, number: str) -> None:
+    pdf = invoices.seal(invoices.render_pdf(ctx, number))
+    invoices.archive(ctx, number, pdf)
+    invoices.send(ctx, number, pdf)
+
+
+def _issued_once(ctx: ActionContext, file_id: int, kind: str, issue: Any) -> list[str]:
+    """Issue through `issue(session)` unless the file already links a `kind`; publish."""
+    with transaction(ctx.factory) as s:
+        done = linked(s, file_id, kind)
+        if done is None:
+            numbers = issue(s)
+            link(s, file_id, kind, {"numbers": numbers}, actor=ctx.actor)
+        else:
+            numbers = done["numbers"]
+    for number in numbers:  # the archive and the mail are idempotent on their own
+        _publish_if_needed(ctx, file_id, number)
+    return numbers
+
+
+def _publish_if_needed(ctx: ActionContext, file_id: int, number: str) -> None:
+    with ctx.factory() as s:
+        published = linked(s, file_id, f"published:{number}")
+    if published is None:
+        _publish(ctx, number)
+        with transaction(ctx.factory) as s:
+            link(s, file_id, f"published:{number}", {"number": number}, actor=ctx.actor)
+
+
+def credit_note(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    number = disputed_invoice(ctx, file_id)
+
+    def issue(s: Any) -> list[str]:
+        note = credit_checked(s, {"invoice": number, "reason": f"Litige, dossier {file_id}"},
+                              actor=ctx.actor).invoice
+        return [note.number]
+
+    numbers = _issued_once(ctx, file_id, "credit_note", issue)
+    return ActionResult(f"avoir {numbers[0]} émis sur {number}")
+
+
+def corrected_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    number = disputed_invoice(ctx, file_id)
+    with ctx.factory() as s:
+        correction = linked(s, file_id, "correction_input")
+    if correction is None:
+        raise ActionFailed(f"Aucune facture rectificative préparée pour le dossier {file_id}.",
+                           f"No corrected invoice prepared for file {file_id}.")
+
+    def issue(s: Any) -> list[str]:
+        note, invoice = reissue_checked(
+            s, {"invoice": number, "reason": f"Rectification, dossier {file_id}"},
+            correction["invoice"], ctx.profile, actor=ctx.actor)
+        return [note.invoice.number, invoice.invoice.number]
+
+    numbers = _issued_once(ctx, file_id, "correction", issue)
+    return ActionResult(f"avoir {numbers[0]} et facture rectificative {numbers[1]} émis")

@@ -1,0 +1,81 @@
+"""The invoice steps of a file: render (issue + Factur-X PDF), seal, archive, send, deposit.
+
+Each stage reads what the previous one linked (invoice number, PDF blob digests) and links what
+it made, so every stage can be re-run: the number is taken once, the sealed PDF is the one
+archived, sent and deposited, and each external call has its own idempotency key.
+"""
+
+from __future__ import annotations
+
+from dossiers.customers.models import Customer
+from dossiers.db import transaction
+from dossiers.invoicing.queries import get_invoice
+from flows.actions import invoices
+from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
+from flows.actions.links import link, linked
+
+
+def _need(ctx: ActionContext, file_id: int, kind: str) -> dict:
+    with ctx.factory() as s:
+        found = linked(s, file_id, kind)
+    if found is None:
+        raise ActionFailed(f"Le dossier {file_id} n'a pas encore de « {kind} ».",
+                           f"File {file_id} has no '{kind}' yet.")
+    return found
+
+
+def render_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    number = invoices.issue_for_file(ctx, file_id)
+    pdf = invoices.render_pdf(ctx, number)
+    digest = ctx.blobs.put(pdf)
+    with transaction(ctx.factory) as s:
+        link(s, file_id, "invoice_pdf", {"number": number, "sha256": digest}, actor=ctx.actor)
+        total = get_invoice(s, number).grand_total
+    return ActionResult(f"facture {number} émise ({total} € TTC), Factur-X validé")
+
+
+def seal_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    rendered = _need(ctx, file_id, "invoice_pdf")
+    with ctx.factory() as s:
+        sealed = linked(s, file_id, "invoice_sealed")
+    if sealed is not None and sealed["number"] == rendered["number"]:
+        return ActionResult(f"facture {rendered['number']} déjà cachetée")
+    pdf = invoices.seal(ctx.blobs.get(rendered["sha256"]))
+    if not invoices.facturx_ok(pdf):
+        raise ActionFailed(f"La facture {rendered['number']} cachetée n'est plus un Factur-X "
+                           "valide.", f"Sealed invoice {rendered['number']} is no longer a valid "
+                           "Factur-X.")
+    digest = ctx.blobs.put(pdf)
+    with transaction(ctx.factory) as s:
+        link(s, file_id, "invoice_sealed", {"number": rendered["number"], "sha256": digest},
+             actor=ctx.actor)
+    return ActionResult("cachet électronique apposé")
+
+
+def _sealed(ctx: ActionContext, file_id: int) -> tuple[str, bytes]:
+    sealed = _need(ctx, file_id, "invoice_sealed")
+    return sealed["number"], ctx.blobs.get(sealed["sha256"])
+
+
+def archive_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    number, pdf = _sealed(ctx, file_id)
+    record = invoices.archive(ctx, number, pdf)
+    return ActionResult(f"facture {number} archivée (#{record.id})")
+
+
+def send_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    number, pdf = _sealed(ctx, file_id)
+    invoices.send(ctx, number, pdf)
+    return ActionResult(f"facture {number} envoyée par e-mail")
+
+
+def deposit_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    number, pdf = _sealed(ctx, file_id)
+    with ctx.factory() as s:
+        invoice = get_invoice(s, number)
+        customer = s.get_one(Customer, invoice.customer_id)
+        public, customer_id = customer.is_public_buyer, customer.id
+    if step.params.get("only_public_buyers") and not public:
+        return ActionResult("pas un acheteur public : rien à déposer")
+    outcome = invoices.deposit(ctx, number, pdf, customer_id)
+    return ActionResult(f"facture {number} déposée sur Chorus Pro (flux {outcome.flow_number})")
