@@ -3,8 +3,8 @@
 `next_action` maps the domain's plan to the flow's words, with these step-run ids (the flow
 keys its suspensions and alerts by them, so each new wait gets a new id):
 - `"<row>"`: an automatic step to run, or a human step to decide (a new row per visit);
-- `"<row>-signing"`: the signature step's session is open; the flow waits for its outcome,
-  applied by `on_signing_outcome` (the signing service's hook) which then resumes the run;
+- `"<row>-signing"`: the signature step's session is open; the flow waits; the signing
+  service's hook `on_signing_outcome` resumes the run, which runs the step again to finish it;
 - `"<row>-request-<ts>"`: a human step asked the customer for a document.
 `run_automatic` claims the step, runs its handler from `flows.actions`, records it done (or
 failed: a business failure at once, a crash once Prefect's retries are spent), and is a no-op on
@@ -138,7 +138,7 @@ class DbFileEngine:
         if isinstance(action, AwaitHuman):
             return WaitHuman(str(row), action.role, action.due_at)
         assert row is not None
-        if action.claimed and action.action == "sign" and sign.session_of(self.context, fid, row):
+        if action.claimed and action.action == "sign" and sign.is_open(self.context, fid, row):
             return WaitCustomer(f"{row}-signing", "signature")
         return Automatic(str(row), action.action,
                          {"kind": action.kind, "step_id": action.step_id, **action.params})
@@ -155,10 +155,7 @@ class DbFileEngine:
                            {k: v for k, v in params.items() if k not in ("kind", "step_id")})
         handler = handler_for(step.kind, action)
         try:
-            if handler is sign.open_signature:
-                result = sign.open_signature(self.context, fid, step, self.on_signing_outcome)
-            else:
-                result = handler(self.context, fid, step)
+            result = handler(self.context, fid, step)
         except ActionFailed as failure:
             self._fail(row_id, failure.message)
             return
@@ -206,10 +203,10 @@ class DbFileEngine:
 
     # --- the signature step's end -----------------------------------------------------------
     def on_signing_outcome(self, outcome: SessionOutcome) -> None:
-        """The signing service's `on_outcome`: complete or fail the step, wake the flow run."""
-        file_id = sign.record_outcome(self.context, outcome)
+        """The signing service's `on_outcome`: wake the file's run, which then finishes the
+        signature step as a task (archive the signed contract, or fail with the decline)."""
         target = sign.parse_subject(outcome.subject_ref)
-        if file_id is not None and target is not None:
+        if target is not None:
             self.resume(*target)
 
 
@@ -236,3 +233,10 @@ def make_sla_source(factory: sessionmaker[Session]):  # type: ignore[no-untyped-
     from flows.actions.sla_source import DbSlaSource
 
     return DbSlaSource(DbFileEngine(factory))
+
+
+def on_signing_outcome(outcome: SessionOutcome) -> None:
+    """`on_outcome` for the portal's and the CLI's signing service: wake the file's run."""
+    target = sign.parse_subject(outcome.subject_ref)
+    if target is not None:
+        resume_after_signing(*target)

@@ -1,33 +1,29 @@
-"""`sign`: open the two-party SMS-code signing session for the file's contract, and hear its end.
+"""`sign`: the two-party SMS-code signing session of the file's contract.
 
 Opening is idempotent by the session's `subject_ref` (`customer_file:<id>/step:<row>`): a
-re-run finds the session instead of inviting the signers twice. The step then stays running
-(`waiting`) until the session ends: `record_outcome` is the signing service's `on_outcome`
-hook — completed: the signed contract is archived and the step completes (the file moves on);
-declined or expired: the step fails with the reason (the circuit's `on_failure`, contract
-review).
+re-run finds the session instead of inviting the signers twice. The step stays running
+(`waiting`) while the session is open. When it ends, the signing service's `on_outcome` hook
+only wakes the file's flow run (`flows.file_engine`); the flow runs this action again, as a
+Prefect task with retries: completed -> the signed, sealed contract is archived (once) and the
+step completes; declined or expired -> the step fails with the reason (the circuit's
+`on_failure`: contract review).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from sqlalchemy import select
 
 from dossiers.archive import archive_document
 from dossiers.customers.models import Customer
-from dossiers.db import transaction
-from dossiers.errors import ConflictError, IllegalTransition
 from dossiers.files import service
-from dossiers.files.states import StepState
 from dossiers.staff.service import get_staff
 from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
 from flows.actions.contract import contract_number
 from flows.actions.links import linked
 from signing.pades.placement import SignatureBox
-from signing.sessions.deps import SessionOutcome
-from signing.sessions.models import SigningSession
+from signing.sessions.models import SessionStatus, SigningSession
 from signing.sessions.prepare import SignerSpec
 from signing.sessions.runtime import signing_service
 
@@ -38,18 +34,28 @@ def subject_ref(file_id: int, row_id: int) -> str:
     return f"customer_file:{file_id}/step:{row_id}"
 
 
-def session_of(ctx: ActionContext, file_id: int, row_id: int) -> str | None:
+def session_of(ctx: ActionContext, file_id: int, row_id: int) -> SigningSession | None:
+    """The step's signing session (the latest), read with its signers."""
     with ctx.factory() as s:
-        return s.scalars(select(SigningSession.reference)
-                         .where(SigningSession.subject_ref == subject_ref(file_id, row_id))
-                         .order_by(SigningSession.id.desc())).first()
+        signing = s.scalars(select(SigningSession)
+                            .where(SigningSession.subject_ref == subject_ref(file_id, row_id))
+                            .order_by(SigningSession.id.desc())).first()
+        if signing is not None:
+            _ = [signer.decline_reason for signer in signing.signers]
+        return signing
 
 
-def open_signature(ctx: ActionContext, file_id: int, step: StepRef,
-                   on_outcome: Callable[[SessionOutcome], None] | None = None) -> ActionResult:
+def is_open(ctx: ActionContext, file_id: int, row_id: int) -> bool:
+    signing = session_of(ctx, file_id, row_id)
+    return signing is not None and signing.status == SessionStatus.OPEN
+
+
+def open_signature(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    """Open the session (once); run again after it ended, archive the signed contract (done)
+    or report the decline / expiry (failed: back to contract review with the reason)."""
     existing = session_of(ctx, file_id, step.row_id)
     if existing is not None:
-        return ActionResult(f"session de signature {existing} déjà ouverte", "waiting")
+        return _finish(ctx, file_id, existing)
     with ctx.factory() as s:
         contract = linked(s, file_id, "contract")
         if contract is None:
@@ -67,11 +73,23 @@ def open_signature(ctx: ActionContext, file_id: int, step: StepRef,
         ]
         customer_id, opened_by = customer.id, file.opened_by
     pdf = ctx.blobs.get(contract["sha256"])
-    with signing_service(ctx.factory, ctx.settings, on_outcome=on_outcome) as signing:
+    with signing_service(ctx.factory, ctx.settings) as signing:
         reference = signing.open("Contrat d'abonnement", pdf, signers, customer_id=customer_id,
                                  subject_ref=subject_ref(file_id, step.row_id),
                                  opened_by=opened_by)
     return ActionResult(f"session de signature {reference} ouverte", "waiting")
+
+
+def _finish(ctx: ActionContext, file_id: int, signing: SigningSession) -> ActionResult:
+    if signing.status == SessionStatus.OPEN:
+        return ActionResult(f"session de signature {signing.reference} ouverte", "waiting")
+    if signing.status == SessionStatus.COMPLETED:
+        record = _archive_signed(ctx, file_id, signing)
+        return ActionResult(f"contrat signé par les deux parties, cacheté, archivé (#{record})")
+    reasons = [sg.decline_reason for sg in signing.signers if sg.decline_reason]
+    why = reasons[0] if reasons else signing.status.value
+    raise ActionFailed(f"Signature {signing.status.value} : {why}",
+                       f"Signature {signing.status.value}: {why}")
 
 
 def parse_subject(ref: str | None) -> tuple[int, int] | None:
@@ -79,38 +97,11 @@ def parse_subject(ref: str | None) -> tuple[int, int] | None:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
-def record_outcome(ctx: ActionContext, outcome: SessionOutcome) -> int | None:
-    """Apply a finished signing session to its file step; returns the file id (None: not ours,
-    or already applied). Idempotent: a step no longer running is left alone."""
-    target = parse_subject(outcome.subject_ref)
-    if target is None:
-        return None
-    file_id, row_id = target
-    with ctx.factory() as s:
-        row = service.get_step(s, row_id)
-        if row.state != StepState.RUNNING:
-            return None
-    try:
-        with transaction(ctx.factory) as s:
-            if outcome.status == "completed" and outcome.signed_pdf is not None:
-                record = _archive_signed(ctx, file_id, outcome)
-                service.complete_automatic(s, row_id, at=ctx.clock(),
-                                           note=f"contrat signé, archivé (#{record})")
-            else:
-                reason = outcome.decline_reason or outcome.status
-                service.fail_automatic(s, row_id, at=ctx.clock(),
-                                       reason=f"signature {outcome.status} : {reason}")
-    except (ConflictError, IllegalTransition):
-        return None  # another process applied it first
-    return file_id
-
-
-def _archive_signed(ctx: ActionContext, file_id: int, outcome: SessionOutcome) -> int:
-    assert outcome.signed_pdf is not None
-    ctx.blobs.put(outcome.signed_pdf)
+def _archive_signed(ctx: ActionContext, file_id: int, signing: SigningSession) -> int:
+    completed = signing.completed_at or ctx.clock()
     row = archive_document(ctx.archive, document_type="contract",
-                           document_id=f"signing:{outcome.reference}",
+                           document_id=f"signing:{signing.reference}",
                            document_number=contract_number(file_id),
-                           issue_date=ctx.clock().date(), content=outcome.signed_pdf,
-                           customer_id=outcome.customer_id, actor=ctx.actor)
+                           issue_date=completed.date(), content=signing.pdf,
+                           customer_id=signing.customer_id, actor=ctx.actor)
     return row.id

@@ -179,8 +179,8 @@ def pki_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("liasse-home")
 
 
-@pytest.fixture
-def world(db: sessionmaker[Session], pki_home: Path, tmp_path: Path,
+@pytest.fixture(name="world")
+def world_fixture(db: sessionmaker[Session], pki_home: Path, tmp_path: Path,
           fake_twilio_server: FakeTwilioServer, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     for name in ("LIASSE_DATABASE_URL", "LIASSE_TRUST_ROOTS", "LIASSE_SEAL_CERT",
                  "LIASSE_TSA_URL", "LIASSE_SMTP_HOST", "LIASSE_ARCHIVE_BACKEND"):

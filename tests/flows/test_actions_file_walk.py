@@ -5,7 +5,12 @@ gate, sealed, archived once and e-mailed. Runs on SQLite and PostgreSQL (`db` fi
 
 from __future__ import annotations
 
-from file_world import World, fake_twilio_server, pki_home, world  # noqa: F401
+from file_world import (  # noqa: F401  (fixtures)
+    World,
+    fake_twilio_server,
+    pki_home,
+    world_fixture,
+)
 from sqlalchemy import select
 
 from documents.facturx.check import check_facturx
@@ -45,8 +50,9 @@ def sign_both(world: World, file_id: int) -> None:
     action = world.engine.next_action(str(file_id))
     assert isinstance(action, WaitCustomer) and action.step_run_id.endswith("-signing")
     row_id = int(action.step_run_id.split("-")[0])
-    reference = session_of(world.ctx, file_id, row_id)
-    assert reference is not None
+    opened = session_of(world.ctx, file_id, row_id)
+    assert opened is not None
+    reference = opened.reference
     with signing_service(world.db, get_settings(),
                          on_outcome=world.engine.on_signing_outcome) as signing:
         for position, phone in ((1, "+33612345678"), (2, "+33798765432")):
@@ -54,7 +60,7 @@ def sign_both(world: World, file_id: int) -> None:
             shown = signing.view(token, BROWSER)
             signing.request_code(token, BROWSER)
             signing.sign(token, world.code_for(phone), BROWSER, shown_sha256=shown.sha256)
-    assert world.resumed == [(file_id, row_id)]
+    assert world.resumed == [(file_id, row_id)]  # the hook only wakes the flow run
 
 
 def test_a_file_goes_from_order_form_to_invoice_and_closes(world: World) -> None:
