@@ -29,7 +29,9 @@ from dossiers.invoicing.parties import SellerSnapshot
 from dossiers.invoicing.service import issue_invoice
 
 DAY = date(2026, 3, 2)
-FORK = multiprocessing.get_context("fork")
+# Fresh interpreters, not forks: a fork inherits whatever earlier tests left in the worker
+# process (threads, servers, handlers) and died silently with exit code 1 in the full suite.
+PROCS = multiprocessing.get_context("spawn")
 PROCESSES, PER_PROCESS = 8, 250
 
 
@@ -68,7 +70,7 @@ def test_eight_processes_get_2000_consecutive_numbers(
     customer = make_customer().number
     url = db_engine.url.render_as_string(hide_password=False)
     db_engine.dispose()  # children must not share the parent's pooled connections
-    workers = [FORK.Process(target=_issue_many, args=(url, customer, seller, PER_PROCESS))
+    workers = [PROCS.Process(target=_issue_many, args=(url, customer, seller, PER_PROCESS))
                for _ in range(PROCESSES)]
     for w in workers:
         w.start()
@@ -86,8 +88,8 @@ def test_killed_issuer_burns_no_number(
     issue(customer=customer, lines=_request(customer)["lines"])
     url = db_engine.url.render_as_string(hide_password=False)
     db_engine.dispose()
-    ready = FORK.Queue()
-    victim = FORK.Process(target=_issue_and_hang, args=(url, customer, seller, ready))
+    ready = PROCS.Queue()
+    victim = PROCS.Process(target=_issue_and_hang, args=(url, customer, seller, ready))
     victim.start()
     assert ready.get(timeout=60) == "F2026-00002"  # taken, locked, not committed
     os.kill(victim.pid, signal.SIGKILL)
@@ -116,8 +118,8 @@ def test_concurrent_credits_never_exceed_the_invoice(
                                                "unit_price": "100"}])
     url = db_engine.url.render_as_string(hide_password=False)
     db_engine.dispose()
-    start, results = FORK.Barrier(4), FORK.Queue()
-    racers = [FORK.Process(target=_credit_forty, args=(url, invoice.number, start, results))
+    start, results = PROCS.Barrier(4), PROCS.Queue()
+    racers = [PROCS.Process(target=_credit_forty, args=(url, invoice.number, start, results))
               for _ in range(4)]
     for r in racers:
         r.start()
