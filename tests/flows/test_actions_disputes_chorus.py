@@ -1,0 +1,165 @@
+"""Disputes and Chorus Pro problems, with the real engine, archive folder and fake Chorus Pro.
+
+- a dispute places the invoice's archived documents on legal hold; its outcome (credit note, or
+  rejection of the claim) closes it and releases the hold; a second open dispute is refused;
+- the deposit step deposits a public buyer's invoice on the fake Chorus Pro (HTTP, real client)
+  exactly once however often it runs; an `A_RECYCLER` reported by the follow-up alerts the
+  operators once and is recorded on the invoice's file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from file_world import (  # noqa: F401  (fixtures)
+    ROOT,
+    World,
+    fake_twilio_server,
+    pki_home,
+    world_fixture,
+)
+from sqlalchemy import func, select
+
+from connectors.chorus_pro import ChorusProClient, ChorusSettings, poll_once
+from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, create_app
+from dossiers.archive.models import ArchivedDocument
+from dossiers.audit.models import AuditEvent
+from dossiers.customers.service import create_customer
+from dossiers.db import transaction
+from dossiers.deposits import DepositState
+from dossiers.deposits.records import find
+from dossiers.errors import ConflictError
+from dossiers.files import service
+from flows.actions import StepRef, invoice_steps, invoices
+from flows.actions.chorus_problems import handle_problem
+from flows.disputes import open_dispute
+from flows.engine import Automatic, Done, WaitHuman
+from flows.file_engine import record_decision
+
+FREE_BUYER = "13000120900019"  # known to the fake; no service code or commitment required
+
+
+def run_until_wait(world: World, file_id: int) -> object:
+    for _ in range(20):
+        action = world.engine.next_action(str(file_id))
+        if not isinstance(action, Automatic):
+            return action
+        world.engine.run_automatic(str(file_id), action.step_run_id, action.action,
+                                   action.params)
+    raise AssertionError("loops")
+
+
+def archived_invoice(world: World) -> str:
+    """An issued, sealed and archived invoice (as the invoice steps leave it)."""
+    from file_world import INVOICE
+
+    number = invoices.issue_checked_now(world.ctx, INVOICE)
+    invoices.archive(world.ctx, number, invoices.seal(invoices.render_pdf(world.ctx, number)))
+    return number
+
+
+def holds(world: World, number: str) -> list[bool]:
+    with world.db() as s:
+        return list(s.scalars(select(ArchivedDocument.legal_hold)
+                              .where(ArchivedDocument.document_number == number)))
+
+
+def test_dispute_holds_the_invoice_then_a_credit_note_closes_it_and_releases(
+    world: World,
+) -> None:
+    number = archived_invoice(world)
+    with transaction(world.db) as s:
+        file_id = open_dispute(s, number, actor="dina", reason="Colis jamais reçu",
+                               circuits_dir=ROOT / "circuits").id
+    waiting = run_until_wait(world, file_id)
+    assert isinstance(waiting, WaitHuman) and waiting.role == "disputes"
+    assert holds(world, number) == [True]
+    with transaction(world.db) as s, pytest.raises(ConflictError, match="déjà ouvert"):
+        open_dispute(s, number, actor="dina", reason="encore", circuits_dir=ROOT / "circuits")
+
+    with transaction(world.db) as s:
+        record_decision(s, file_id, waiting.step_run_id, "approved", "dina",
+                        named_outcome="credit_note", reason="Avoir total")
+    assert run_until_wait(world, file_id) == Done("credit_note")
+    assert run_until_wait(world, file_id) == Done("credit_note")  # a replay changes nothing
+    assert holds(world, number) == [False]
+    with world.db() as s:
+        notes = s.scalars(select(ArchivedDocument.document_number)
+                          .where(ArchivedDocument.document_type == "credit_note")).all()
+    assert len(notes) == 1 and world.mails(f"invoice-mail:{notes[0]}") == 1
+
+
+def test_a_rejected_claim_closes_the_dispute_and_releases_the_hold(world: World) -> None:
+    number = archived_invoice(world)
+    with transaction(world.db) as s:
+        file_id = open_dispute(s, number, actor="dina", reason="Prix contesté",
+                               circuits_dir=ROOT / "circuits").id
+    waiting = run_until_wait(world, file_id)
+    assert holds(world, number) == [True]
+    with transaction(world.db) as s:
+        record_decision(s, file_id, waiting.step_run_id, "rejected", "dina",
+                        reason="Tarif conforme au bon de commande signé")
+    assert run_until_wait(world, file_id) == Done("rejected")
+    assert holds(world, number) == [False]
+
+
+@pytest.fixture
+def chorus(world: World) -> Iterator[tuple[FakeChorus, str]]:
+    fake = FakeChorus(clock=FakeClock(start=world.clock()))
+    with ServerThread(create_app(fake)) as server:
+        settings = ChorusSettings.model_validate({
+            "client_id": "liasse-demo-client", "client_secret": "liasse-demo-secret",
+            "technical_login": "TECH_LIASSE@cpro.fr", "technical_password": "Tech-Password-2026",
+            "api_base_url": server.url, "oauth_base_url": server.url})
+        world.ctx.chorus = lambda: ChorusProClient(settings, clock=fake.clock.now)
+        yield fake, server.url
+
+
+def test_deposit_step_deposits_once_and_a_recycle_alerts_the_operators_once(
+    world: World, chorus: tuple[FakeChorus, str]
+) -> None:
+    fake, url = chorus
+    with transaction(world.db) as s:
+        buyer = create_customer(s, {
+            "is_company": True, "company_name": "Rectorat de l'académie", "siret": FREE_BUYER,
+            "is_public_buyer": True, "address_street": "1 rue de la Paix", "postcode": "75002",
+            "city": "Paris", "email": "factures@rectorat.example", "sales_rep_login": "sam"})
+        from file_world import INVOICE
+
+        buyer_data = {**INVOICE, "customer": buyer.number}
+        file = service.start_file(s, customer_id=buyer.id, actor="sam",
+                                  circuit=_default_circuit(), at=world.clock())
+        invoices.prepare_for_file(s, file.id, buyer_data, world.ctx.profile, actor="sam")
+        file_id = file.id
+    step = StepRef(0, "invoice_deposit", "invoice", "deposit", {"only_public_buyers": True})
+    invoice_steps.render_invoice(world.ctx, file_id, step)
+    invoice_steps.seal_invoice(world.ctx, file_id, step)
+    for _ in range(3):  # the task retried, the flow replayed: one deposit
+        invoice_steps.deposit_invoice(world.ctx, file_id, step)
+    counts = httpx.get(f"{url}/_fake/deposits").json()["counts"]
+    assert list(counts.values()) == [1]
+    number = next(iter(counts))
+
+    httpx.post(f"{url}/_fake/faults", json={"invoice_outcomes": {number: "A_RECYCLER"}})
+    problems: list[tuple[str, str]] = []
+    with world.ctx.chorus_client() as client:
+        for seconds in (300, 3600, 86400, 86400):
+            poll_once(world.db, client, fake.clock.advance(seconds),
+                      on_problem=lambda n, r: (problems.append((n, r)),
+                                               handle_problem(world.ctx, n, r)))
+    with world.db() as s:
+        assert find(s, number).state == DepositState.TO_FIX
+        recorded = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "file.invoice_problem",
+            AuditEvent.subject_id == str(file_id)))
+    assert [n for n, _ in problems] == [number] and recorded == 1
+    assert world.mails(f"chorus-problem:{number}:") == 1
+    assert httpx.get(f"{url}/_fake/deposits").json()["counts"] == {number: 1}
+
+
+def _default_circuit():  # type: ignore[no-untyped-def]
+    from dossiers.circuits import load_circuit
+
+    return load_circuit(ROOT / "circuits" / "default.yaml")
