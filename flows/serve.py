@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,15 @@ def runner_deployments(path: Path = PREFECT_YAML) -> list[RunnerDeployment]:
     return deployments
 
 
+#: What the served flow runs use unless the environment says otherwise (they inherit it).
+ENGINE_DEFAULTS = {
+    "LIASSE_FILE_ENGINE": "flows.file_engine:make_file_engine",
+    "LIASSE_SLA_SOURCE": "flows.file_engine:make_sla_source",
+}
+
+
 def serve_flows(limit: int | None = None, path: Path = PREFECT_YAML) -> None:
     """Block serving every deployment; `limit` caps concurrently *running* flow runs."""
+    for name, value in ENGINE_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     serve(*runner_deployments(path), limit=limit, print_starting_message=False)

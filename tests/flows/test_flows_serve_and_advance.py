@@ -25,7 +25,7 @@ def test_prefect_yaml_declares_every_deployment_on_the_liasse_process_pool() -> 
         "customer-file": "flows/customer_file.py:customer_file",
         "advance-file": "flows/customer_file.py:advance_file",
         "sla-reminders": "flows/sla.py:sla_reminders",
-        "chorus-followup": "flows/chorus_followup.py:chorus_followup",
+        "chorus-followup": "flows/chorus_followup.py:chorus_followup_flow",
         "retention-sweep": "flows/archive.py:retention_sweep_flow",
         "archive-verification": "flows/archive.py:rolling_verification_flow",
     }
@@ -37,7 +37,8 @@ def test_prefect_yaml_declares_every_deployment_on_the_liasse_process_pool() -> 
 
 def test_serve_builds_runner_deployments_from_prefect_yaml() -> None:
     served = {d.name: d for d in runner_deployments()}
-    assert {"customer-file", "advance-file", "sla-reminders"} <= set(served)
+    assert set(served) == {"customer-file", "advance-file", "sla-reminders", "chorus-followup",
+                           "retention-sweep", "archive-verification"}  # none skipped
     assert served["customer-file"].entrypoint == "flows/customer_file.py:customer_file"
     [hourly] = served["sla-reminders"].schedules
     assert (hourly.schedule.cron, hourly.schedule.timezone) == ("5 * * * *", "Europe/Paris")
