@@ -8,7 +8,10 @@ module does the translation both ways:
 - `to_facturx`: an issued `Invoice` -> the generator's `FacturXInvoice`;
 - `issue_checked` / `credit_checked` / `reissue_checked`: issue inside the caller's transaction
   and validate the CII XML (XSD + EN 16931 + BR-FR) *before* commit, so an invoice that would be
-  rejected raises `FacturXRejected` with the rule ids and takes no number.
+  rejected raises `FacturXRejected` with the rule ids and takes no number;
+- the same pre-commit check runs the VIES gate (`liasse.vat_checks.clear_invoice`): reverse
+  charge (AE) or an intra-EU supply (K) to a buyer VIES calls invalid raises `ViesRefusal`;
+  `issue_with_vies` re-checks the buyer first (outside the transaction) when a checker is given.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
+from connectors.vies import VatChecker
 from documents.errors import FacturXRejected
 from documents.facturx.cii import cii_xml_bytes
 from documents.facturx.issue import FacturXDocument, build_facturx
@@ -41,6 +45,7 @@ from documents.facturx.model import (
 )
 from documents.facturx.validation import FacturXReport, validate_cii
 from documents.profile import CompanyProfile
+from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from dossiers.i18n import tr
 from dossiers.invoicing.credit import CreditInput, credit_invoice, reissue
@@ -49,6 +54,7 @@ from dossiers.invoicing.models import Invoice
 from dossiers.invoicing.models import InvoiceLine as DomainLine
 from dossiers.invoicing.parties import BuyerSnapshot, SellerSnapshot
 from dossiers.invoicing.service import issue_invoice
+from liasse.vat_checks import ViesClearance, ViesPolicy, clear_invoice, refresh_for_input
 
 
 def seller_from_profile(profile: CompanyProfile) -> SellerSnapshot:
@@ -180,40 +186,62 @@ def to_facturx(invoice: Invoice) -> FacturXInvoice:
     )
 
 
-def check_before_commit(invoice: Invoice) -> FacturXReport:
-    """Validate the invoice's CII XML; raise `FacturXRejected` (the transaction rolls back)."""
-    report = validate_cii(cii_xml_bytes(to_facturx(invoice)))
-    if not report.ok:
-        raise FacturXRejected(report)
-    return report
-
-
 @dataclass(frozen=True)
 class Checked:
     invoice: Invoice
     report: FacturXReport
+    vies: ViesClearance | None = None  # set when the invoice rests on an EU buyer's VAT number
+
+
+def _checked(invoice: Invoice, vies: ViesPolicy | None) -> Checked:
+    """The pre-commit gates: VIES first (cheap, database-only), then the CII XML."""
+    session = object_session(invoice)
+    clearance = clear_invoice(session, invoice, vies) if session is not None else None
+    report = validate_cii(cii_xml_bytes(to_facturx(invoice)))
+    if not report.ok:
+        raise FacturXRejected(report)
+    return Checked(invoice, report, clearance)
+
+
+def check_before_commit(invoice: Invoice, *, vies: ViesPolicy | None = None) -> FacturXReport:
+    """Run the VIES gate and validate the invoice's CII XML; raise `ViesRefusal` or
+    `FacturXRejected` (the transaction rolls back: no number taken)."""
+    return _checked(invoice, vies).report
 
 
 def issue_checked(session: Session, data: InvoiceInput | Mapping[str, Any],
                   profile: CompanyProfile, *, actor: str = "system",
-                  today: date | None = None) -> Checked:
+                  today: date | None = None, vies: ViesPolicy | None = None) -> Checked:
     invoice = issue_invoice(session, data, seller_from_profile(profile), actor=actor,
                             today=today)
-    return Checked(invoice, check_before_commit(invoice))
+    return _checked(invoice, vies)
+
+
+def issue_with_vies(factory: sessionmaker[Session], data: InvoiceInput | Mapping[str, Any],
+                    profile: CompanyProfile, *, checker: VatChecker | None,
+                    vies: ViesPolicy | None = None, actor: str = "system",
+                    today: date | None = None) -> Checked:
+    """Re-check the buyer with VIES if its check is missing/stale/failed (no transaction open
+    while VIES answers), then issue in one transaction. Without a checker: the gate alone."""
+    if checker is not None:
+        refresh_for_input(factory, data, checker, policy=vies, actor=actor)
+    with transaction(factory) as session:
+        return issue_checked(session, data, profile, actor=actor, today=today, vies=vies)
 
 
 def credit_checked(session: Session, data: CreditInput | Mapping[str, Any], *,
                    actor: str = "system", today: date | None = None) -> Checked:
     note = credit_invoice(session, data, actor=actor, today=today)
-    return Checked(note, check_before_commit(note))
+    return _checked(note, None)
 
 
 def reissue_checked(session: Session, credit: CreditInput | Mapping[str, Any],
                     replacement: InvoiceInput | Mapping[str, Any], profile: CompanyProfile, *,
-                    actor: str = "system", today: date | None = None) -> tuple[Checked, Checked]:
+                    actor: str = "system", today: date | None = None,
+                    vies: ViesPolicy | None = None) -> tuple[Checked, Checked]:
     note, invoice = reissue(session, credit, replacement, seller_from_profile(profile),
                             actor=actor, today=today)
-    return Checked(note, check_before_commit(note)), Checked(invoice, check_before_commit(invoice))
+    return _checked(note, None), _checked(invoice, vies)
 
 
 def render(invoice: Invoice, profile: CompanyProfile) -> FacturXDocument:

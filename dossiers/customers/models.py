@@ -52,6 +52,14 @@ class AddressKind(enum.StrEnum):
     REMINDER = "reminder"
 
 
+class VatCheckStatus(enum.StrEnum):
+    """What VIES said about an intra-EU VAT number; `unverified`: it could not answer."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    UNVERIFIED = "unverified"
+
+
 class ActionKind(enum.StrEnum):
     """Commercial actions on a customer (seed 002 "Actions")."""
 
@@ -266,3 +274,27 @@ class CustomerAction(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     customer: Mapped[Customer] = relationship(lazy="joined")
+
+
+class CustomerVatCheck(Base):
+    """One VIES check of a customer's intra-EU VAT number (history; the latest one counts).
+
+    Kept as a history rather than columns on the customer so an invoice gate, an auditor or an
+    operator can see what VIES answered on each date, and for which number (the customer's VAT
+    number may change; a check only vouches for the number it checked).
+    """
+
+    __tablename__ = "customer_vat_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    vat_number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[VatCheckStatus] = mapped_column(_enum(VatCheckStatus, "vat_check_status"))
+    checked_at: Mapped[datetime] = mapped_column(index=True)
+    request_date: Mapped[date | None]  # VIES's own date of the answer
+    registered_name: Mapped[str | None] = mapped_column(Text)
+    registered_address: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    from_cache: Mapped[bool] = mapped_column(default=False)
