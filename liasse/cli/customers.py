@@ -1,6 +1,9 @@
 """`liasse customers ...`: create, list, show, search, export and maintain customer records.
 
 Every command opens one transaction: a refused input prints one line and writes nothing.
+Entering another EU member state's VAT number (`add --vat`, `update vat_number=`) then asks VIES
+and records its answer (`--no-vies` skips it, e.g. offline): valid with the registered name,
+invalid as a warning, "could not verify" when VIES is down — the customer is kept in every case.
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ from sqlalchemy import select
 from dossiers.customers.actions import add_action
 from dossiers.customers.addresses import add_address
 from dossiers.customers.export import COLUMNS, DEFAULT_COLUMNS, export_customers
-from dossiers.customers.models import Customer, CustomerAction, CustomerState, CustomerType
+from dossiers.customers.models import (
+    Customer,
+    CustomerAction,
+    CustomerState,
+    CustomerType,
+    VatCheckStatus,
+)
 from dossiers.customers.npai import record_postal_return
 from dossiers.customers.search import quick_search
 from dossiers.customers.selection import define_selection_code, set_selection
@@ -27,15 +36,30 @@ from dossiers.customers.service import (
     get_customer,
     update_customer,
 )
+from dossiers.customers.vat_checks import latest_vat_check
 from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from dossiers.i18n import tr
 from liasse.cli import context
+from liasse.vat_checks import check_customer_vat, default_checker, needs_vies_check
 
 NAME = "customers"
 app = typer.Typer(help="Fichier clients. / Customer records.", no_args_is_help=True)
 
 ACTOR = "cli"
+NO_VIES = typer.Option(False, "--no-vies", help="Do not ask VIES about the VAT number.")
+VIES_STYLE = {VatCheckStatus.VALID: "green", VatCheckStatus.INVALID: "bold red",
+              VatCheckStatus.UNVERIFIED: "yellow"}
+
+
+def _vies_check(number: str, vat_number: str | None) -> None:
+    """Ask VIES about a just-saved intra-EU VAT number and say what it answered."""
+    if not needs_vies_check(vat_number):
+        return
+    result = check_customer_vat(context.session_factory(), number, default_checker(),
+                                actor=ACTOR)
+    context.console.print(f"[{VIES_STYLE[result.status]}]{result.message()}[/]",
+                          highlight=False)
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -100,8 +124,9 @@ def add(
     public_buyer: bool = typer.Option(False, "--public-buyer"),
     service_code: str = typer.Option(None, "--service-code"),
     invoice_language: str = typer.Option(None, "--invoice-language"),
+    no_vies: bool = NO_VIES,
 ) -> None:
-    """Create a customer; prints its number."""
+    """Create a customer; prints its number (and what VIES says of an EU VAT number)."""
     data = _given(
         type=type_, is_company=company, company_name=company_name,
         company_number=company_number, title=title, last_name=last_name,
@@ -117,9 +142,11 @@ def add(
     )
     with transaction(context.session_factory()) as session:
         customer = create_customer(session, data, actor=ACTOR)
-        number, name = customer.number, customer.display_name
+        number, name, vat_number = customer.number, customer.display_name, customer.vat_number
     context.console.print(tr(f"Client {number} créé : {name}.",
                              f"Customer {number} created: {name}."), highlight=False)
+    if not no_vies:
+        _vies_check(number, vat_number)
 
 
 def _table(customers: list[Customer]) -> Table:
@@ -205,6 +232,13 @@ def show(number: str = typer.Argument(...)) -> None:
         for key, val in details.items():
             if val:
                 out.print(f"  {key} : {val}", highlight=False)
+        check = latest_vat_check(session, c.id)
+        if check is not None:
+            named = f" — {check.registered_name}" if check.registered_name else ""
+            out.print(f"  VIES : [{VIES_STYLE[check.status]}]{check.status.value}[/] "
+                      f"{check.vat_number} ({check.checked_at:%Y-%m-%d %H:%M} UTC){named}"
+                      + (f" — {check.reason}" if check.reason and check.status
+                         is not VatCheckStatus.VALID else ""), highlight=False)
         for a in c.addresses:
             scope = a.title_code or tr("tous titres", "all titles")
             period = f"{a.valid_from or '…'} → {a.valid_until or '…'}"
@@ -226,6 +260,7 @@ def show(number: str = typer.Argument(...)) -> None:
 def update(
     number: str = typer.Argument(...),
     assignments: list[str] = typer.Argument(..., help="field=value pairs (empty value clears)"),
+    no_vies: bool = NO_VIES,
 ) -> None:
     """Change fields of a customer, e.g. `city=LYON postcode=69001`."""
     changes: dict[str, Any] = {}
@@ -236,8 +271,26 @@ def update(
                                   f"'{item}': field=value expected.")
         changes[key.strip()] = val
     with transaction(context.session_factory()) as session:
-        update_customer(session, number, changes, actor=ACTOR)
+        customer = update_customer(session, number, changes, actor=ACTOR)
+        number, vat_number = customer.number, customer.vat_number
     context.console.print(tr(f"Client {number} mis à jour.", f"Customer {number} updated."))
+    if "vat_number" in changes and not no_vies:
+        _vies_check(number, vat_number)
+
+
+@app.command("vat-check")
+def vat_check(number: str = typer.Argument(...)) -> None:
+    """Ask VIES again about a customer's VAT number and record the answer."""
+    with context.session_factory()() as session:
+        customer = get_customer(session, number)
+        number, vat_number = customer.number, customer.vat_number
+    if not needs_vies_check(vat_number):
+        raise ValidationError(
+            f"Le client {number} n'a pas de numéro de TVA d'un autre État membre de l'UE "
+            f"({vat_number or 'aucun'}) : rien à demander à VIES.",
+            f"Customer {number} has no VAT number from another EU member state "
+            f"({vat_number or 'none'}): nothing to ask VIES.")
+    _vies_check(number, vat_number)
 
 
 @app.command("state")

@@ -2,7 +2,9 @@
 
 Every issue goes through the Factur-X gate before commit (XSD + EN 16931 + BR-FR): an invoice
 that would be rejected raises with the rule ids and takes no number. The seller is the company
-profile (`LIASSE_COMPANY_PROFILE`, the bundled demo profile otherwise).
+profile (`LIASSE_COMPANY_PROFILE`, the bundled demo profile otherwise). Reverse charge (AE) or an
+intra-EU supply (K) to an EU buyer first has the buyer's VAT number re-checked with VIES when its
+last check is missing or old (`--no-vies`: offline), and is refused if VIES calls it invalid.
 """
 
 from __future__ import annotations
@@ -26,13 +28,22 @@ from dossiers.invoicing.numbering import configure_series
 from dossiers.invoicing.queries import credit_status, get_invoice, list_invoices
 from liasse.cli import facturx as facturx_cli
 from liasse.cli.context import console, session_factory
-from liasse.invoice_documents import credit_checked, issue_checked, reissue_checked, render
+from liasse.invoice_documents import (
+    Checked,
+    credit_checked,
+    issue_with_vies,
+    reissue_checked,
+    render,
+)
+from liasse.vat_checks import default_checker, refresh_for_input
 
 NAME = "invoices"
 app = typer.Typer(help="Factures et avoirs. / Invoices and credit notes.", no_args_is_help=True)
 
 ACTOR = typer.Option(None, "--actor", help="Who acts (defaults to cli:<login>).")
 DATE = typer.Option(None, "--date", help="Issue date (YYYY-MM-DD), today by default.")
+NO_VIES = typer.Option(False, "--no-vies",
+                       help="Do not re-check the buyer's VAT number with VIES (offline).")
 
 
 def _actor(actor: str | None) -> str:
@@ -121,6 +132,7 @@ def issue(
     po_number: str = typer.Option(None, "--po", help="Buyer PO / legal commitment (BT-13)."),
     issue_date: str = DATE,
     actor: str = ACTOR,
+    no_vies: bool = NO_VIES,
 ) -> None:
     """Issue an invoice from a file or from options; prints its number."""
     data: dict[str, Any] = _read_file(file) if file else {}
@@ -132,10 +144,15 @@ def issue(
         data["po_number"] = po_number
     if issue_date:
         data["issue_date"] = issue_date
-    profile = current_profile()
-    with transaction(session_factory()) as session:
-        checked = issue_checked(session, data, profile, actor=_actor(actor))
+    checked = issue_with_vies(session_factory(), data, current_profile(), actor=_actor(actor),
+                              checker=None if no_vies else default_checker())
     console.print(_summary(checked.invoice), highlight=False)
+    _vies_warning(checked)
+
+
+def _vies_warning(checked: Checked) -> None:
+    if checked.vies is not None and checked.vies.warning:
+        console.print(f"[yellow]{checked.vies.warning}[/]", highlight=False)
 
 
 @app.command("show")
@@ -240,14 +257,18 @@ def reissue(
     file: Path = typer.Argument(..., help="YAML/JSON of the corrected invoice."),
     reason: str = typer.Option(..., "--reason"),
     actor: str = ACTOR,
+    no_vies: bool = NO_VIES,
 ) -> None:
     """Cancel an invoice with a credit note and issue its corrected replacement, atomically."""
-    profile = current_profile()
+    profile, replacement = current_profile(), _read_file(file)
+    if not no_vies:
+        refresh_for_input(session_factory(), replacement, default_checker(), actor=_actor(actor))
     with transaction(session_factory()) as session:
         note, new = reissue_checked(session, {"invoice": number, "reason": reason},
-                                    _read_file(file), profile, actor=_actor(actor))
+                                    replacement, profile, actor=_actor(actor))
     console.print(_summary(note.invoice), highlight=False)
     console.print(_summary(new.invoice), highlight=False)
+    _vies_warning(new)
 
 
 @app.command("render")
