@@ -7,8 +7,11 @@ archived, sent and deposited, and each external call has its own idempotency key
 
 from __future__ import annotations
 
+from dossiers.archive import archive_document
 from dossiers.customers.models import Customer
 from dossiers.db import transaction
+from dossiers.files.documents import mark_archived, release_archived_blobs
+from dossiers.files.service import get_file
 from dossiers.invoicing.queries import get_invoice
 from flows.actions import invoices
 from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
@@ -58,9 +61,35 @@ def _sealed(ctx: ActionContext, file_id: int) -> tuple[str, bytes]:
 
 
 def archive_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+    """The sealed invoice, and the file's order form with it (both kept 10 years)."""
     number, pdf = _sealed(ctx, file_id)
     record = invoices.archive(ctx, number, pdf)
-    return ActionResult(f"facture {number} archivée (#{record.id})")
+    orders = archive_order_forms(ctx, file_id)
+    more = f", bon de commande archivé (#{orders[0]})" if orders else ""
+    return ActionResult(f"facture {number} archivée (#{record.id}){more}")
+
+
+def archive_order_forms(ctx: ActionContext, file_id: int) -> list[int]:
+    """Archive the file's order forms not archived yet, then release their upload blobs."""
+    with ctx.factory() as s:
+        file = get_file(s, file_id)
+        pending = [(d.id, d.sha256, d.uploaded_at.date()) for d in file.documents
+                   if d.kind == "order_form" and d.archive_ref is None]
+        customer_id = file.customer_id
+    records = []
+    for document_id, digest, uploaded_on in pending:
+        row = archive_document(ctx.archive, document_type="order_form",
+                               document_id=f"file_document:{document_id}",
+                               document_number=f"BC-{file_id:05d}", issue_date=uploaded_on,
+                               content=ctx.blobs.get(digest), customer_id=customer_id,
+                               actor=ctx.actor)
+        with transaction(ctx.factory) as s:
+            mark_archived(s, document_id, archive_ref=row.key, actor=ctx.actor)
+        records.append(row.id)
+    if records:
+        with ctx.factory() as s:
+            release_archived_blobs(s, ctx.blobs)
+    return records
 
 
 def send_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:

@@ -27,7 +27,13 @@ from dossiers.invoicing.models import Invoice, InvoiceKind
 from dossiers.invoicing.queries import get_invoice
 from flows.actions.context import ActionContext, ActionFailed
 from flows.actions.links import link, linked
-from liasse.invoice_documents import check_before_commit, render, seller_from_profile
+from liasse.invoice_documents import (
+    check_before_commit,
+    credit_checked,
+    issue_checked,
+    render,
+    seller_from_profile,
+)
 
 
 def document_kind(invoice: Invoice) -> str:
@@ -117,12 +123,20 @@ def deposit(ctx: ActionContext, number: str, pdf: bytes, customer_id: int) -> De
     return outcome
 
 
-def issue_checked_now(ctx: ActionContext, data: Mapping[str, Any], *,
+def issue_checked_now(ctx: ActionContext, data: Mapping[str, Any], *, actor: str | None = None,
                       today: date | None = None) -> str:
     """Issue an invoice outside a file (batches): numbered only if Factur-X validates."""
-    from liasse.invoice_documents import issue_checked
-
     with transaction(ctx.factory) as s:
-        number = issue_checked(s, data, ctx.profile, actor=ctx.actor, today=today).invoice.number
+        number = issue_checked(s, data, ctx.profile, actor=actor or ctx.actor,
+                               today=today).invoice.number
+    assert number is not None
+    return number
+
+
+def credit_checked_now(ctx: ActionContext, data: Mapping[str, Any], *,
+                       actor: str | None = None) -> str:
+    """Issue a credit note (whole invoice, some lines or an amount), Factur-X checked."""
+    with transaction(ctx.factory) as s:
+        number = credit_checked(s, data, actor=actor or ctx.actor).invoice.number
     assert number is not None
     return number

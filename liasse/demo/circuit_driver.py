@@ -1,13 +1,12 @@
 """Driving a customer file through its circuit, as the customer-file flow does: ask the domain
-what the file waits for (`plan_next`), then decide a human step or run an automatic one.
+what the file waits for (`plan_next`), then decide a human step or run an automatic one with the
+product's handlers (`flows.file_engine.DbFileEngine.run_automatic` over `flows.actions`).
 
 Each decision is one transaction through `dossiers.files.service` (checked, audited); a waiting
 human step gets its alert e-mail (signed link) in the outbox, like the flow would send.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from connectors.mail import make_mailer
 from connectors.mail.alerts import StepAlert, alert_key, build_step_alert
@@ -16,9 +15,12 @@ from dossiers.customers.models import Customer
 from dossiers.files import queries, service
 from dossiers.files.documents import attach_document
 from dossiers.files.state_machine import AwaitHuman, Finished, RunAutomatic
+from dossiers.files.states import StepState
 from dossiers.i18n import current_language, tr
 from dossiers.staff.service import users_with_role
+from flows.file_engine import DbFileEngine
 from liasse.demo.context import Demo
+from liasse.demo.invoice_pipeline import actions
 from liasse.settings import get_settings
 
 
@@ -67,24 +69,32 @@ def decide(demo: Demo, file_id: int, login: str, *, approve: bool,
     announce(demo, file_id)
 
 
-def run_automatic(demo: Demo, file_id: int, action: str, work: Callable[[], str]) -> None:
-    """Claim the automatic step, do its work, record it done (or failed, then re-raise)."""
+def engine(demo: Demo) -> DbFileEngine:
+    """The product's file engine on the demo's database (no Prefect run: the demo drives)."""
+    if demo.engine is None:
+        demo.engine = DbFileEngine(demo.factory, actions(demo), resume=lambda *_: None)
+    return demo.engine
+
+
+def run_automatic(demo: Demo, file_id: int, action: str) -> str:
+    """Run the automatic step the file is on with the product's handler (what the flow's task
+    does); print and return its note. A failed step raises, a started signature returns."""
     planned = current(demo, file_id)
     step = planned.action
     assert isinstance(step, RunAutomatic) and step.action == action, step
     label = step_label(demo, file_id, step.step_id)
-    with demo.tx() as s:
-        service.claim_automatic(s, planned.step_row_id)
-    try:
-        note = work()
-    except Exception as error:
-        with demo.tx() as s:
-            service.fail_automatic(s, planned.step_row_id, reason=str(error)[:500])
-        raise
-    with demo.tx() as s:
-        service.complete_automatic(s, planned.step_row_id, note=note[:500])
+    params = {"kind": step.kind, "step_id": step.step_id, **step.params}
+    engine(demo).run_automatic(str(file_id), str(planned.step_row_id), action, params)
+    with demo.factory() as s:
+        row = service.get_step(s, planned.step_row_id or 0)
+        state, note = row.state, row.reason or ""
+    if state == StepState.FAILED:
+        raise RuntimeError(f"{label}: {note}")
+    if state == StepState.RUNNING:
+        return note
     demo.ok(f"dossier {file_id} — {label} : {note}", f"file {file_id} — {label}: {note}")
     announce(demo, file_id)
+    return note
 
 
 def announce(demo: Demo, file_id: int) -> None:

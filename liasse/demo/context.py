@@ -44,6 +44,8 @@ class Demo:
     files: dict[str, int] = field(default_factory=dict)  # story -> file id
     issued: list[IssuedDocument] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # figures for the summary
+    actions: Any = None  # the product's `flows.actions.ActionContext` (invoice_pipeline)
+    engine: Any = None  # the product's `flows.file_engine.DbFileEngine` (circuit_driver)
 
     # --- where things go ------------------------------------------------------------------
     @property

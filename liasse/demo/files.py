@@ -2,7 +2,8 @@
 
 - the private customer's file goes all the way: order form and proof approved, contract drafted,
   reviewed, signed by SMS code (customer then sales manager), then the invoice steps — issue,
-  seal, archive, send, (no) Chorus Pro deposit — and the file closes approved;
+  seal, archive, send, (no) Chorus Pro deposit — and the file closes approved; every automatic
+  step is the product's own handler (`flows.actions`, run by `flows.file_engine`);
 - the company's supporting document is rejected with a reason: the file goes back a step;
 - the third-party payer's and the German company's files wait on a human step (see
   `liasse steps pending`); a prospect's file is refused (prospects are never invoiced).
@@ -12,15 +13,15 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from dossiers.archive import archive_document
-from dossiers.blobs import BlobStore
+from dossiers.archive import find as archive_find
 from dossiers.circuits import CLOSE, Circuit, load_circuit
 from dossiers.customers.models import Customer
 from dossiers.customers.service import get_customer
 from dossiers.errors import LiasseError
 from dossiers.files import queries, service
-from dossiers.files.documents import mark_archived, release_archived_blobs
 from dossiers.i18n import tr
+from flows.actions.invoices import prepare_for_file
+from flows.actions.links import linked
 from liasse.demo import circuit_driver as drive
 from liasse.demo import invoice_pipeline as pipeline
 from liasse.demo import paper
@@ -79,59 +80,27 @@ def proof_attached(demo: Demo, who: str, title: str) -> None:
 
 
 def invoice_steps(demo: Demo, file_id: int) -> None:
-    """invoice_render -> invoice_seal -> invoice_archive -> invoice_send -> invoice_deposit."""
+    """invoice_render -> invoice_seal -> invoice_archive -> invoice_send -> invoice_deposit,
+    each run by the product's handler; what to invoice is prepared first (a draft)."""
     data = {"customer": demo.customers["person"], "lines": [
         {"description": line.name, "quantity": str(line.quantity),
          "unit_price": str(line.unit_price), "vat_rate": str(line.vat_rate),
          "kind": "subscription" if "Abonnement" in line.name else "item"}
         for line in paper.ORDER_LINES]}
-    issued: dict[str, pipeline.IssuedDocument] = {}
-
-    def render() -> str:
-        issued["doc"] = doc = pipeline.issue(demo, data, actor="demo:flow")
-        return tr(f"facture {doc.number} émise ({doc.grand_total} € TTC), Factur-X validé",
-                  f"invoice {doc.number} issued ({doc.grand_total} € incl. VAT), Factur-X valid")
-
-    def seal() -> str:
-        pipeline.seal(demo, issued["doc"])
-        return tr("cachet électronique apposé", "electronic seal applied")
-
-    def archive() -> str:
-        record_id = pipeline.archive(demo, issued["doc"])
-        order_id = archive_order_form(demo, file_id)
-        return tr(f"facture archivée (#{record_id}), bon de commande archivé (#{order_id})",
-                  f"invoice archived (#{record_id}), order form archived (#{order_id})")
-
-    def send() -> str:
-        pipeline.send(demo, issued["doc"])
-        return tr("envoyée par e-mail (boîte d'envoi)", "e-mailed (outbox)")
-
-    drive.run_automatic(demo, file_id, "render", render)
-    drive.run_automatic(demo, file_id, "seal", seal)
-    drive.run_automatic(demo, file_id, "archive", archive)
-    drive.run_automatic(demo, file_id, "send", send)
-    drive.run_automatic(demo, file_id, "deposit", lambda: tr(
-        "pas un acheteur public : rien à déposer", "not a public buyer: nothing to deposit"))
-
-
-def archive_order_form(demo: Demo, file_id: int) -> int:
-    """The file's order form goes to the legal archive; its upload blob is then released."""
-    store = BlobStore(get_settings().blob_dir)
-    with demo.factory() as s:
-        document = next(d for d in service.get_file(s, file_id).documents
-                        if d.kind == "order_form")
-        customer_id = service.get_file(s, file_id).customer_id
-        doc_id, digest, uploaded_on = document.id, document.sha256, document.uploaded_at.date()
-    row = archive_document(pipeline.open_archive(demo), document_type="order_form",
-                           document_id=f"file_document:{doc_id}",
-                           document_number=f"BC-{file_id:05d}", issue_date=uploaded_on,
-                           content=store.get(digest), customer_id=customer_id,
-                           actor="demo:archive")
     with demo.tx() as s:
-        mark_archived(s, doc_id, archive_ref=row.key, actor="demo:archive")
+        prepare_for_file(s, file_id, data, demo.profile, actor=demo.staff["rep"])
+    for action in ("render", "seal", "archive", "send", "deposit"):
+        drive.run_automatic(demo, file_id, action)
     with demo.factory() as s:
-        release_archived_blobs(s, store)
-    return row.id
+        sealed = linked(s, file_id, "invoice_sealed")
+    assert sealed is not None
+    pipeline.rendered(demo, sealed["number"], pipeline.actions(demo).blobs.get(sealed["sha256"]))
+    demo.issued[-1].archive_id = next(iter(find_archived(demo, sealed["number"])), None)
+
+
+def find_archived(demo: Demo, number: str) -> list[int]:
+    with demo.factory() as s:
+        return [row.id for row in archive_find(s, document_number=number)]
 
 
 def walk_files(demo: Demo) -> None:
