@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.vies import VatChecker
 from connectors.vies.settings import ViesSettings
 from dossiers.audit import record
-from dossiers.customers.models import VatCheckStatus
+from dossiers.customers.models import Customer, VatCheckStatus
 from dossiers.customers.service import get_customer
 from dossiers.customers.vat_checks import (
     Standing,
@@ -47,6 +47,7 @@ from dossiers.errors import ValidationError
 from dossiers.i18n import tr
 from dossiers.invoicing.inputs import InvoiceInput, parse_input
 from dossiers.invoicing.models import Invoice, InvoiceKind
+from dossiers.invoicing.parties import find_customer
 from dossiers.invoicing.vat import EU_COUNTRIES, VatCategory, parse_category, vat_country
 
 HOME_COUNTRY = "FR"
@@ -141,7 +142,15 @@ def check_customer_vat(factory: sessionmaker[Session], customer_number: str,
     """Ask VIES about the customer's VAT number and record the answer (valid, invalid or
     unverified: VIES down is recorded too, it never raises)."""
     with factory() as session:
-        customer = get_customer(session, customer_number)
+        customer_id = get_customer(session, customer_number).id
+    return _check_and_record(factory, customer_id, checker, actor=actor, clock=clock)
+
+
+def _check_and_record(factory: sessionmaker[Session], customer_id: int, checker: VatChecker, *,
+                      actor: str, clock: Callable[[], datetime]) -> CustomerCheck:
+    with factory() as session:
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
         number, vat = customer.number, customer.vat_number
     if not vat:
         raise ValidationError(f"Le client {number} n'a pas de numéro de TVA à vérifier.",
@@ -149,10 +158,12 @@ def check_customer_vat(factory: sessionmaker[Session], customer_number: str,
     result = checker.check_vat(vat[:2], vat)  # no transaction is open while VIES thinks
     checked_at = clock()
     with transaction(factory) as session:
-        record_vat_check(session, get_customer(session, number), vat_number=vat,
-                         status=result.status.value, checked_at=checked_at, name=result.name,
-                         address=result.address, request_date=result.request_date,
-                         reason=result.reason, from_cache=result.from_cache, actor=actor)
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+        record_vat_check(session, customer, vat_number=vat, status=result.status.value,
+                         checked_at=checked_at, name=result.name, address=result.address,
+                         request_date=result.request_date, reason=result.reason,
+                         from_cache=result.from_cache, actor=actor)
     return CustomerCheck(number, compact_vat(vat), VatCheckStatus(result.status.value),
                          checked_at, result.name, result.address, result.reason)
 
@@ -167,17 +178,17 @@ def refresh_buyer_check(factory: sessionmaker[Session], customer_number: str,
     """Re-check the buyer when the invoice needs VIES and the latest check will not do."""
     policy = policy or ViesPolicy.from_settings()
     with factory() as session:
-        customer = get_customer(session, customer_number)
+        customer = find_customer(session, customer_number)  # as issuing will find it
         if not gate_applies(categories, customer.vat_number):
             return None
         assert customer.vat_number is not None
         assessment = assess_vat_check(latest_vat_check(session, customer.id),
                                       customer.vat_number, now=policy.clock(),
                                       max_age=policy.max_age)
+        customer_id = customer.id
     if not assessment.worth_rechecking:
         return None
-    return check_customer_vat(factory, customer_number, checker, actor=actor,
-                              clock=policy.clock)
+    return _check_and_record(factory, customer_id, checker, actor=actor, clock=policy.clock)
 
 
 def refresh_for_input(factory: sessionmaker[Session], data: InvoiceInput | Mapping[str, Any],
