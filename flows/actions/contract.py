@@ -15,6 +15,7 @@ from dossiers.customers.models import Customer
 from dossiers.db import transaction
 from dossiers.files.documents import attach_document
 from dossiers.files.service import get_file, get_step
+from dossiers.i18n import tr
 from dossiers.staff.models import StaffUser
 from dossiers.staff.service import users_with_role
 from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
@@ -64,7 +65,8 @@ def draft_contract(ctx: ActionContext, file_id: int, step: StepRef) -> ActionRes
         seq = get_step(s, step.row_id).seq
         done = linked(s, file_id, "contract")
         if done is not None and done.get("step_seq") == seq:
-            return ActionResult(f"contrat déjà rédigé (pièce #{done['document_id']})")
+            return ActionResult(tr(f"contrat déjà rédigé (pièce #{done['document_id']})",
+                                   f"contract already drafted (document #{done['document_id']})"))
         file = get_file(s, file_id)
         customer = s.get_one(Customer, file.customer_id)
         manager = countersigner(s, ctx.settings)
@@ -86,4 +88,6 @@ def draft_contract(ctx: ActionContext, file_id: int, step: StepRef) -> ActionRes
                                       "step_seq": seq, "boxes": boxes,
                                       "countersigner": manager.login},
              actor=ctx.actor, customer_id=customer.id)
-    return ActionResult(f"contrat rendu ({len(rendered.pdf)} o, {len(boxes)} cadres de signature)")
+    size, count = len(rendered.pdf), len(boxes)
+    return ActionResult(tr(f"contrat rendu ({size} o, {count} cadres de signature)",
+                           f"contract rendered ({size} B, {count} signature boxes)"))

@@ -19,6 +19,7 @@ from dossiers.db import transaction
 from dossiers.files.models import CustomerFile
 from dossiers.files.service import get_file
 from dossiers.files.states import OPEN_FILE_STATES
+from dossiers.i18n import tr
 from flows.actions import invoices
 from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
 from flows.actions.links import link, linked
@@ -43,7 +44,8 @@ def hold(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
     number = disputed_invoice(ctx, file_id)
     ids = _records(ctx, number)
     place_hold(ctx.archive, ids, f"Litige (dossier {file_id}) sur {number}", actor=ctx.actor)
-    return ActionResult(f"{len(ids)} pièce(s) archivée(s) de {number} sous gel juridique")
+    return ActionResult(tr(f"{len(ids)} pièce(s) archivée(s) de {number} sous gel juridique",
+                           f"{len(ids)} archived document(s) of {number} on legal hold"))
 
 
 def release(ctx: ActionContext, file_id: int) -> int:
@@ -98,7 +100,8 @@ def credit_note(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult
         return [note.number]
 
     numbers = _issued_once(ctx, file_id, "credit_note", issue)
-    return ActionResult(f"avoir {numbers[0]} émis sur {number}")
+    return ActionResult(tr(f"avoir {numbers[0]} émis sur {number}",
+                           f"credit note {numbers[0]} issued on {number}"))
 
 
 def corrected_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
@@ -116,4 +119,5 @@ def corrected_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> Action
         return [note.invoice.number, invoice.invoice.number]
 
     numbers = _issued_once(ctx, file_id, "correction", issue)
-    return ActionResult(f"avoir {numbers[0]} et facture rectificative {numbers[1]} émis")
+    return ActionResult(tr(f"avoir {numbers[0]} et facture rectificative {numbers[1]} émis",
+                           f"credit note {numbers[0]} and corrected invoice {numbers[1]} issued"))

@@ -12,6 +12,7 @@ from dossiers.customers.models import Customer
 from dossiers.db import transaction
 from dossiers.files.documents import mark_archived, release_archived_blobs
 from dossiers.files.service import get_file
+from dossiers.i18n import tr
 from dossiers.invoicing.queries import get_invoice
 from flows.actions import invoices
 from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
@@ -34,7 +35,8 @@ def render_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionRes
     with transaction(ctx.factory) as s:
         link(s, file_id, "invoice_pdf", {"number": number, "sha256": digest}, actor=ctx.actor)
         total = get_invoice(s, number).grand_total
-    return ActionResult(f"facture {number} émise ({total} € TTC), Factur-X validé")
+    return ActionResult(tr(f"facture {number} émise ({total} € TTC), Factur-X validé",
+                           f"invoice {number} issued ({total} € incl. VAT), Factur-X valid"))
 
 
 def seal_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
@@ -42,7 +44,8 @@ def seal_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResul
     with ctx.factory() as s:
         sealed = linked(s, file_id, "invoice_sealed")
     if sealed is not None and sealed["number"] == rendered["number"]:
-        return ActionResult(f"facture {rendered['number']} déjà cachetée")
+        return ActionResult(tr(f"facture {rendered['number']} déjà cachetée",
+                               f"invoice {rendered['number']} already sealed"))
     pdf = invoices.seal(ctx.blobs.get(rendered["sha256"]))
     if not invoices.facturx_ok(pdf):
         raise ActionFailed(f"La facture {rendered['number']} cachetée n'est plus un Factur-X "
@@ -52,7 +55,7 @@ def seal_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResul
     with transaction(ctx.factory) as s:
         link(s, file_id, "invoice_sealed", {"number": rendered["number"], "sha256": digest},
              actor=ctx.actor)
-    return ActionResult("cachet électronique apposé")
+    return ActionResult(tr("cachet électronique apposé", "electronic seal applied"))
 
 
 def _sealed(ctx: ActionContext, file_id: int) -> tuple[str, bytes]:
@@ -65,8 +68,10 @@ def archive_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionRe
     number, pdf = _sealed(ctx, file_id)
     record = invoices.archive(ctx, number, pdf)
     orders = archive_order_forms(ctx, file_id)
-    more = f", bon de commande archivé (#{orders[0]})" if orders else ""
-    return ActionResult(f"facture {number} archivée (#{record.id}){more}")
+    more = tr(f", bon de commande archivé (#{orders[0]})",
+              f", order form archived (#{orders[0]})") if orders else ""
+    return ActionResult(tr(f"facture {number} archivée (#{record.id}){more}",
+                           f"invoice {number} archived (#{record.id}){more}"))
 
 
 def archive_order_forms(ctx: ActionContext, file_id: int) -> list[int]:
@@ -95,7 +100,7 @@ def archive_order_forms(ctx: ActionContext, file_id: int) -> list[int]:
 def send_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
     number, pdf = _sealed(ctx, file_id)
     invoices.send(ctx, number, pdf)
-    return ActionResult(f"facture {number} envoyée par e-mail")
+    return ActionResult(tr(f"facture {number} envoyée par e-mail", f"invoice {number} e-mailed"))
 
 
 def deposit_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
@@ -105,6 +110,9 @@ def deposit_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionRe
         customer = s.get_one(Customer, invoice.customer_id)
         public, customer_id = customer.is_public_buyer, customer.id
     if step.params.get("only_public_buyers") and not public:
-        return ActionResult("pas un acheteur public : rien à déposer")
+        return ActionResult(tr("pas un acheteur public : rien à déposer",
+                               "not a public buyer: nothing to deposit"))
     outcome = invoices.deposit(ctx, number, pdf, customer_id)
-    return ActionResult(f"facture {number} déposée sur Chorus Pro (flux {outcome.flow_number})")
+    flow = outcome.flow_number
+    return ActionResult(tr(f"facture {number} déposée sur Chorus Pro (flux {flow})",
+                           f"invoice {number} deposited on Chorus Pro (flow {flow})"))

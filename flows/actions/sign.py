@@ -18,6 +18,7 @@ from sqlalchemy import select
 from dossiers.archive import archive_document
 from dossiers.customers.models import Customer
 from dossiers.files import service
+from dossiers.i18n import tr
 from dossiers.staff.service import get_staff
 from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
 from flows.actions.contract import contract_number
@@ -77,15 +78,18 @@ def open_signature(ctx: ActionContext, file_id: int, step: StepRef) -> ActionRes
         reference = signing.open("Contrat d'abonnement", pdf, signers, customer_id=customer_id,
                                  subject_ref=subject_ref(file_id, step.row_id),
                                  opened_by=opened_by)
-    return ActionResult(f"session de signature {reference} ouverte", "waiting")
+    return ActionResult(tr(f"session de signature {reference} ouverte",
+                           f"signing session {reference} opened"), "waiting")
 
 
 def _finish(ctx: ActionContext, file_id: int, signing: SigningSession) -> ActionResult:
     if signing.status == SessionStatus.OPEN:
-        return ActionResult(f"session de signature {signing.reference} ouverte", "waiting")
+        return ActionResult(tr(f"session de signature {signing.reference} ouverte",
+                               f"signing session {signing.reference} opened"), "waiting")
     if signing.status == SessionStatus.COMPLETED:
         record = _archive_signed(ctx, file_id, signing)
-        return ActionResult(f"contrat signé par les deux parties, cacheté, archivé (#{record})")
+        return ActionResult(tr(f"contrat signé par les deux parties, cacheté, archivé (#{record})",
+                               f"contract signed by both parties, sealed, archived (#{record})"))
     reasons = [sg.decline_reason for sg in signing.signers if sg.decline_reason]
     why = reasons[0] if reasons else signing.status.value
     raise ActionFailed(f"Signature {signing.status.value} : {why}",

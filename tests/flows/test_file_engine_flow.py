@@ -237,3 +237,58 @@ def test_bad_decisions_and_resumes_are_clear_errors_and_change_nothing(
     with world.db() as s:
         assert [r.step_id for r in service.get_file(s, file_id).steps] == [
             "order_form", "supporting_documents"]
+
+
+INVOICE_ONLY = """
+name: invoice_only
+label: {fr: Facture seule, en: Invoice only}
+steps:
+  - {id: invoice_render, label: {fr: Édition, en: Render}, kind: invoice, mode: automatic,
+     action: render, on_approve: invoice_seal, on_failure: invoice_review}
+  - {id: invoice_seal, label: {fr: Cachet, en: Seal}, kind: invoice, mode: automatic,
+     action: seal, on_approve: invoice_archive, on_failure: invoice_review}
+  - {id: invoice_archive, label: {fr: Archivage, en: Archive}, kind: invoice, mode: automatic,
+     action: archive, on_approve: close, on_failure: invoice_review}
+  - {id: invoice_review, label: {fr: Contrôle, en: Check}, kind: invoice, mode: human,
+     role: billing, sla_hours: 8, on_approve: invoice_render, on_reject: close}
+"""
+
+
+def test_an_outage_longer_than_the_retries_sends_the_invoice_to_review_then_archives_once(
+    deployment: UUID, world: World, runtime: Runtime, tmp_path
+) -> None:
+    from dossiers.circuits import load_circuit
+    from flows.actions.invoices import prepare_for_file
+    from flows.actions.links import linked
+
+    (tmp_path / "invoice_only.yaml").write_text(INVOICE_ONLY)
+    with transaction(world.db) as s:
+        file_id = service.start_file(s, customer_id=world.customer_id, actor="sam",
+                                     circuit=load_circuit(tmp_path / "invoice_only.yaml")).id
+        prepare_for_file(s, file_id, _invoice(), world.ctx.profile, actor="sam")
+    world.store.fail_puts = 4  # the first try and its 3 retries
+    run_id = start(runtime, file_id)
+    run = execute(run_id)
+
+    review = waiting_row(world, file_id)
+    assert paused_on(run, str(review))
+    with world.db() as s:
+        failed = service.get_file(s, file_id).steps[-2]
+        assert (failed.step_id, failed.state) == ("invoice_archive", StepState.FAILED)
+        assert "archive store unavailable" in (failed.reason or "")
+        number = linked(s, file_id, "invoice_sealed")["number"]  # type: ignore[index]
+    assert world.store.puts == 0 and world.store.fail_puts == 0
+
+    decide(world, file_id, "bill", reason="Archive de nouveau disponible")
+    run = execute(run_id)
+
+    assert run.state is not None and run.state.is_completed()
+    with world.db() as s:
+        assert linked(s, file_id, "invoice_sealed")["number"] == number  # type: ignore[index]
+    assert world.store.puts == 1 and world.archived() == 1  # the same invoice, archived once
+
+
+def _invoice() -> dict:
+    from file_world import INVOICE
+
+    return INVOICE
