@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -60,8 +61,11 @@ def serve_command(
     env = prefect_environment(home / "prefect", api_url)
     for name, value in ENGINE_DEFAULTS.items():
         env.setdefault(name, value)
-    processes = [subprocess.Popen(c, env=env, cwd=Path.cwd()) for c in
-                 _children(env, limit, portal_port)]
+    # Own sessions: Ctrl-C reaches this process only, which stops the children before the
+    # server they talk to (a `serve` whose server vanished first hangs on shutdown).
+    processes = [subprocess.Popen(c, env=env, cwd=Path.cwd(), start_new_session=True)
+                 for c in _children(env, limit, portal_port)]
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager stops us like Ctrl-C does
     try:
         for process in processes:
             process.wait()
@@ -69,11 +73,22 @@ def serve_command(
         pass
     finally:
         for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+            _stop(process)
         if server is not None:
             server.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float = 20) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def register(root: typer.Typer) -> None:
