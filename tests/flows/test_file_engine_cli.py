@@ -83,3 +83,20 @@ def test_serve_check_lists_every_deployment_of_prefect_yaml() -> None:
     assert code == 0, out
     for name in ("customer-file", "sla-reminders", "chorus-followup", "retention-sweep"):
         assert name in out
+
+
+def test_a_worker_builds_the_real_engine_from_the_environment(
+    cli_on_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.actions.sla_source import DbSlaSource
+    from flows.file_engine import DbFileEngine
+    from flows.runtime import runtime_from_environment
+    from flows.serve import ENGINE_DEFAULTS
+
+    for name, value in ENGINE_DEFAULTS.items():
+        monkeypatch.setenv(name, value)
+    built = runtime_from_environment()
+    assert isinstance(built.file_engine, DbFileEngine)
+    assert isinstance(built.sla_source, DbSlaSource)
+    file_id = cli_on_world.start_file()
+    assert built.file_engine.next_action(str(file_id)).role == "order_desk"  # type: ignore[union-attr]
