@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 
 from dossiers.customers.actions import add_action
@@ -58,8 +59,7 @@ def _vies_check(number: str, vat_number: str | None) -> None:
         return
     result = check_customer_vat(context.session_factory(), number, default_checker(),
                                 actor=ACTOR)
-    context.console.print(f"[{VIES_STYLE[result.status]}]{result.message()}[/]",
-                          highlight=False)
+    context.console.print(Text(result.message(), style=VIES_STYLE[result.status]))
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -235,10 +235,11 @@ def show(number: str = typer.Argument(...)) -> None:
         check = latest_vat_check(session, c.id)
         if check is not None:
             named = f" — {check.registered_name}" if check.registered_name else ""
-            out.print(f"  VIES : [{VIES_STYLE[check.status]}]{check.status.value}[/] "
-                      f"{check.vat_number} ({check.checked_at:%Y-%m-%d %H:%M} UTC){named}"
-                      + (f" — {check.reason}" if check.reason and check.status
-                         is not VatCheckStatus.VALID else ""), highlight=False)
+            why = f" — {check.reason}" if check.reason and check.status is not (
+                VatCheckStatus.VALID) else ""
+            out.print(Text.assemble("  VIES : ", (check.status.value, VIES_STYLE[check.status]),
+                                    f" {check.vat_number} ({check.checked_at:%Y-%m-%d %H:%M} "
+                                    f"UTC){named}{why}"))
         for a in c.addresses:
             scope = a.title_code or tr("tous titres", "all titles")
             period = f"{a.valid_from or '…'} → {a.valid_until or '…'}"

@@ -18,6 +18,7 @@ from typing import Any
 import typer
 import yaml
 from rich.table import Column, Table
+from rich.text import Text
 
 from documents.profile import current_profile
 from dossiers.db import transaction
@@ -152,7 +153,7 @@ def issue(
 
 def _vies_warning(checked: Checked) -> None:
     if checked.vies is not None and checked.vies.warning:
-        console.print(f"[yellow]{checked.vies.warning}[/]", highlight=False)
+        console.print(Text(checked.vies.warning, style="yellow"))
 
 
 @app.command("show")
