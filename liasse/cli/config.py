@@ -27,6 +27,7 @@ SETTINGS_CLASSES = (
     ("connectors.archive.settings", "ArchiveSettings"),
     ("connectors.chorus_pro.settings", "ChorusSettings"),
     ("connectors.vies.settings", "ViesSettings"),
+    ("liasse.vat_checks", "ViesGateSettings"),
     ("connectors.mail.settings", "SmtpSettings"),
     ("flows.settings", "FlowSettings"),
     ("documents.profile", "ProfileSettings"),
