@@ -71,6 +71,9 @@ class StepDecision(RunInput):
     outcome: Literal["approved", "rejected", "received"]
     actor: str = Field(min_length=1, max_length=100)
     reason: str = Field(default="", max_length=2000)
+    named_outcome: str | None = Field(
+        default=None, max_length=50,
+        description="A step's named outcome (e.g. a dispute's credit_note), with approved.")
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,8 @@ class DbFileEngine:
             if row.decided_by == decision.actor and row.decision == wanted.get(decision.outcome):
                 return  # recorded by the portal or CLI before the resume
             record_decision(s, fid, decision.step_run_id, decision.outcome, decision.actor,
-                            reason=decision.reason, at=self.clock())
+                            reason=decision.reason, named_outcome=decision.named_outcome,
+                            at=self.clock())
 
     def alert_context(self, file_id: str, step_run_id: str) -> AlertContext:
         row_id, _ = parse_step_run(step_run_id)

@@ -20,11 +20,11 @@ class FlowSettings(BaseSettings):
         default=72, ge=1, description="How long a step link in an alert mail stays valid."
     )
     file_engine: str = Field(
-        default="dossiers.files.engine:make_file_engine",
+        default="flows.file_engine:make_file_engine",
         description="`module:callable(session_factory) -> FileEngine` used by the flows.",
     )
     sla_source: str = Field(
-        default="dossiers.files.engine:make_sla_source",
+        default="flows.file_engine:make_sla_source",
         description="`module:callable(session_factory) -> SlaSource` used by SLA reminders.",
     )
     work_pool: str = Field(default="liasse", description="Prefect process work pool name.")
