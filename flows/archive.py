@@ -17,6 +17,7 @@ from connectors.archive import ArchiveSettings, open_store
 from dossiers.archive import Archive, export_audit_segment, retention_sweep, verify_rolling
 from dossiers.db import make_engine, make_session_factory
 from liasse.settings import get_settings
+from signing.cades import seal_bytes
 
 
 def _archive() -> tuple[Archive, ArchiveSettings]:
@@ -49,10 +50,15 @@ def rolling_verification_flow() -> dict[str, Any]:
 
 
 @flow(name="audit_log_export", log_prints=True)
-def audit_log_export_flow() -> dict[str, Any] | None:
-    """Archive the audit events since the last segment (seal hook to be plugged by signing)."""
+def audit_log_export_flow(seal: bool = True) -> dict[str, Any] | None:
+    """Archive the audit events since the last segment, with its CAdES seal (`audit_log_seal`).
+
+    The seal is the configured company seal (the demo PKI's when none is configured), so the
+    log's integrity can be proved from the archive alone, without trusting the database.
+    """
     archive, _ = _archive()
-    exported = export_audit_segment(archive, actor="flow:audit_log_export")
+    exported = export_audit_segment(archive, seal=seal_bytes if seal else None,
+                                    actor="flow:audit_log_export")
     if exported is None:
         return None
     segment = exported.segment
@@ -61,4 +67,5 @@ def audit_log_export_flow() -> dict[str, Any] | None:
         "first_seq": segment.first_seq,
         "last_seq": segment.last_seq,
         "sha256": segment.sha256,
+        "sealed": seal,
     }

@@ -7,10 +7,11 @@ event before this segment, so the archived segments form a chain that can be che
 database (`check_segment`).
 
 Sealing: `seal_pdf` cannot seal a JSONL file. `export_audit_segment(seal=...)` takes a hook
-`(segment bytes) -> seal bytes` (e.g. a CAdES detached signature or an RFC 3161 timestamp token
-over the file); its output is archived next to the segment as type `audit_log_seal`. The segment
-row is written before the archive call and its content is rebuilt identically from the database,
-so an interrupted export is resumed, never duplicated.
+`(segment bytes) -> seal bytes` — the flow and the CLI pass `signing.cades.seal_bytes`, a CAdES
+detached signature by the company seal with an RFC 3161 timestamp; its output is archived next to
+the segment as type `audit_log_seal` (`liasse archive verify-audit-log` checks both offline).
+The segment row is written before the archive call and its content is rebuilt identically from
+the database, so an interrupted export is resumed, never duplicated.
 """
 
 from __future__ import annotations
@@ -125,8 +126,11 @@ def export_audit_segment(
 
 def check_segment(content: bytes, previous_sha256: str | None = None) -> list[str]:
     """Offline check of one segment file: header, event hashes, links, previous segment."""
-    lines = [json.loads(line) for line in content.decode().splitlines() if line.strip()]
-    if not lines or lines[0].get("format") != SEGMENT_FORMAT:
+    try:
+        lines = [json.loads(line) for line in content.decode().splitlines() if line.strip()]
+    except ValueError as exc:  # not UTF-8, or a line that is not JSON: tampered or truncated
+        return [f"unreadable segment: {exc}"]
+    if not lines or not isinstance(lines[0], dict) or lines[0].get("format") != SEGMENT_FORMAT:
         return ["not a Liasse audit-log segment"]
     header, events = lines[0], lines[1:]
     problems = check_events(events, contiguous=True,

@@ -7,8 +7,9 @@ local folder `<LIASSE_HOME>/archive` is the default. `verify-export` needs no da
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from connectors.archive import ArchiveSettings, open_store
 from dossiers.archive import (
     Archive,
+    check_segment,
     export_audit_segment,
     export_customer,
     find,
@@ -34,6 +36,10 @@ from dossiers.customers.models import Customer
 from dossiers.errors import IntegrityFailure, NotFound
 from dossiers.i18n import tr
 from liasse.cli.context import console, session_factory, settings
+from signing.cades import seal_bytes, verify_detached
+from signing.pki.context import verification_roots
+from signing.pki.seal_credentials import load_pem_certs
+from signing.settings import SigningSettings
 
 NAME = "archive"
 app = typer.Typer(help="Archive légale. / Legal archive.", no_args_is_help=True)
@@ -197,12 +203,55 @@ def sweep_command(
 
 
 @app.command("export-audit-log")
-def export_audit_log_command(actor: str | None = ACTOR) -> None:
-    """Archive the audit events since the last segment as a JSON-lines `audit_log` document."""
-    exported = export_audit_segment(_archive(), actor=_actor(actor))
+def export_audit_log_command(
+    no_seal: bool = typer.Option(False, "--no-seal", help="Do not seal the segment (CAdES)."),
+    actor: str | None = ACTOR,
+) -> None:
+    """Archive the audit events since the last segment as a JSON-lines `audit_log` document.
+
+    The segment is sealed by the company seal (the demo PKI's unless one is configured); the
+    detached CAdES signature is archived next to it as `audit_log_seal`.
+    """
+    exported = export_audit_segment(_archive(), seal=None if no_seal else seal_bytes,
+                                    actor=_actor(actor))
     if exported is None:
         console.print(tr("Rien de nouveau à exporter.", "Nothing new to export."))
         return
     segment = exported.segment
     console.print(f"[green]OK[/] segment {segment.number}: #{segment.first_seq}-#{segment.last_seq}"
                   f" sha256 {segment.sha256}", highlight=False)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+
+
+@app.command("verify-audit-log")
+def verify_audit_log_command(
+    segment: Path = typer.Argument(..., exists=True, dir_okay=False, help="Segment (.jsonl)."),
+    seal: Path = typer.Argument(..., exists=True, dir_okay=False, help="Its detached seal."),
+    previous: Path | None = typer.Option(
+        None, "--previous", exists=True, dir_okay=False,
+        help="The previous segment file: also check that this one follows it."),
+    trust_roots: Path | None = typer.Option(
+        None, "--trust-roots", exists=True, dir_okay=False,
+        help="PEM roots to trust (default: LIASSE_TRUST_ROOTS, the signing CA, the demo root)."),
+) -> None:
+    """Check an archived audit-log segment offline: its event chain and its CAdES seal."""
+    content = segment.read_bytes()
+    previous_sha256 = hashlib.sha256(previous.read_bytes()).hexdigest() if previous else None
+    roots = load_pem_certs(trust_roots) if trust_roots else verification_roots(SigningSettings())
+    problems = check_segment(content, previous_sha256)
+    report = verify_detached(content, seal.read_bytes(), roots)
+    problems += list(report.problems)
+    for label, value in ((tr("Cachet", "Seal"), report.signer or "?"),
+                         (tr("Signé le", "Signing time"), _when(report.signing_time)),
+                         (tr("Horodatage", "Timestamp"), _when(report.timestamp))):
+        console.print(f"  {label} : {value}", highlight=False)
+    for problem in problems:
+        console.print(f"[red]✗[/] {problem}", highlight=False)
+    if problems:
+        raise IntegrityFailure(f"segment du journal altéré : {len(problems)} anomalie(s).",
+                               f"audit-log segment tampered with: {len(problems)} problem(s).")
+    console.print(tr("[green]OK[/] segment intègre et cachet valide.",
+                     "[green]OK[/] segment intact and seal valid."))
