@@ -2,9 +2,9 @@
 
 Commands: approve, reject, revoke an approval, delegate, request a document from the customer
 and receive it, claim / complete / fail an automatic step, remind / escalate an overdue step,
-cancel the file. Next actions: run an automatic action, wait for a person, wait for the
-customer, or nothing (finished). Plain immutable data, shared by the machine, the service and
-the flows.
+cancel the file, reopen a closed-approved file at a human step. Next actions: run an automatic
+action, wait for a person, wait for the customer, or nothing (finished). Plain immutable data,
+shared by the machine, the service and the flows.
 """
 
 from __future__ import annotations
@@ -107,9 +107,19 @@ class Cancel:
     reason: str
 
 
+@dataclass(frozen=True)
+class Reopen:
+    """Put a closed-approved file back at human step `step_id` (e.g. Chorus Pro rejected the
+    invoice days after the deposit closed the file): a new waiting run, the file in progress."""
+
+    actor: Actor
+    step_id: str
+    reason: str
+
+
 Command = (
     Approve | Reject | Revoke | Delegate | RequestDocument | ReceiveDocument | StartAutomatic
-    | CompleteAutomatic | FailAutomatic | Remind | Escalate | Cancel
+    | CompleteAutomatic | FailAutomatic | Remind | Escalate | Cancel | Reopen
 )
 
 

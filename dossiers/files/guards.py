@@ -11,7 +11,7 @@ from dossiers.errors import (
     PermissionDenied,
     ValidationError,
 )
-from dossiers.files.states import Actor, FileView, StepRun, StepState
+from dossiers.files.states import Actor, FileState, FileView, StepRun, StepState
 
 MAX_REASON = 2000
 OPERATOR_ROLES = frozenset({"admin", "operator"})
@@ -125,3 +125,41 @@ def bounded(reason: str) -> str:
         raise ValidationError(f"Le motif dépasse {MAX_REASON} caractères.",
                               f"The reason exceeds {MAX_REASON} characters.")
     return reason
+
+
+def reopen_target(circuit: Circuit, view: FileView, actor: Actor, step_id: str) -> StepDef:
+    """The human step a closed file may be reopened at, by whom, from which closure.
+
+    Only a file closed by approval reopens: a rejected or cancelled file was a decision against
+    it, and undoing that is a new file, not a reopening. Only at a human step, so a person looks
+    at the problem before any automatic step runs again.
+    """
+    if not (actor.is_system or actor.roles & OPERATOR_ROLES):
+        raise PermissionDenied(
+            "Seuls le système, un opérateur ou un administrateur peuvent rouvrir un dossier.",
+            "Only the system, an operator or an administrator may reopen a file.",
+        )
+    if view.is_open:
+        raise IllegalTransition(
+            f"Le dossier n'est pas clos ({view.state.value}) : rien à rouvrir.",
+            f"The file is not closed ({view.state.value}): nothing to reopen.",
+        )
+    if view.state != FileState.CLOSED_APPROVED:
+        raise IllegalTransition(
+            f"Seul un dossier clos approuvé se rouvre ; celui-ci est {view.state.value}.",
+            f"Only a file closed as approved can be reopened; this one is {view.state.value}.",
+        )
+    try:
+        step = circuit.step(step_id)
+    except KeyError:
+        raise ValidationError(
+            f"Le circuit « {circuit.name} » de ce dossier n'a pas d'étape « {step_id} ».",
+            f"This file's circuit '{circuit.name}' has no step '{step_id}'.",
+        ) from None
+    if not step.is_human:
+        raise IllegalTransition(
+            f"L'étape « {step.id} » est automatique : un dossier ne se rouvre que sur une "
+            "étape humaine.",
+            f"Step '{step.id}' is automatic: a file reopens only at a human step.",
+        )
+    return step

@@ -26,7 +26,7 @@ from dossiers.errors import ConflictError, NotFound, ValidationError
 from dossiers.files import state_machine as machine
 from dossiers.files.mapping import view_of, write_view
 from dossiers.files.models import CustomerFile, FileStep
-from dossiers.files.states import SYSTEM, Actor
+from dossiers.files.states import SYSTEM, Actor, FileView
 from dossiers.staff.models import StaffUser
 
 
@@ -208,6 +208,18 @@ def cancel_file(session: Session, file_id: int, login: str, *, reason: str,
     return _execute(session, file, machine.Cancel(actor, reason), actor, at)
 
 
+def reopen(session: Session, file_id: int, step_id: str, actor: str | Actor, reason: str,
+           at: datetime | None = None) -> machine.Transition:
+    """Put a closed-approved file back at human step `step_id` of its pinned circuit version.
+
+    `actor`: a staff login (operator or admin) or `SYSTEM` (the Chorus Pro follow-up). The new
+    waiting run is a new `file_steps` row, so the customer-file flow suspends on a new key.
+    """
+    who = actor if isinstance(actor, Actor) else staff_actor(session, actor)
+    file = _fresh_file(session, file_id)
+    return _execute(session, file, machine.Reopen(who, step_id, reason), who, at)
+
+
 # --- the one place where a command meets the database --------------------------------------
 def _on_step(session: Session, step_row_id: int, who: str | Actor, at: datetime | None,
              build: Any) -> machine.Transition:
@@ -257,14 +269,18 @@ def _execute(session: Session, file: CustomerFile, command: machine.Command, act
     audit.record(
         session, transition.event, subject_type="customer_file", subject_id=file.id,
         actor=actor.login, customer_id=file.customer_id, at=at,
-        data=_audit_data(command, before.state.value, file),
+        data=_audit_data(command, before, file),
     )
     return transition
 
 
-def _audit_data(command: machine.Command, state_before: str, file: CustomerFile) -> dict[str, Any]:
-    data: dict[str, Any] = {"command": type(command).__name__, "file_state_before": state_before,
+def _audit_data(command: machine.Command, before: FileView, file: CustomerFile) -> dict[str, Any]:
+    data: dict[str, Any] = {"command": type(command).__name__,
+                            "file_state_before": before.state.value,
                             "file_state": file.state.value, "current_step": file.current_step}
+    if isinstance(command, machine.Reopen):  # name the new run, and the closure it undid
+        data.update(seq=file.current_seq, outcome_before=before.outcome,
+                    closed_at_before=before.closed_at.isoformat() if before.closed_at else None)
     for name in ("seq", "reason", "outcome", "to_login", "document", "note"):
         value = getattr(command, name, None)
         if value is not None:

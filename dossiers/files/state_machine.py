@@ -35,6 +35,7 @@ from dossiers.files.commands import (
     ReceiveDocument,
     Reject,
     Remind,
+    Reopen,
     RequestDocument,
     Revoke,
     RunAutomatic,
@@ -48,6 +49,7 @@ from dossiers.files.guards import (
     decidable_human,
     may_decide,
     optional_reason,
+    reopen_target,
     required_reason,
     run_or_raise,
     running_automatic,
@@ -77,6 +79,7 @@ __all__ = [
     "ReceiveDocument",
     "Reject",
     "Remind",
+    "Reopen",
     "RequestDocument",
     "Revoke",
     "RunAutomatic",
@@ -116,6 +119,8 @@ def next_action(circuit: Circuit, view: FileView) -> NextAction:
 def decide(circuit: Circuit, view: FileView, command: Command, at: datetime) -> Transition:
     """Apply one command, or raise `IllegalTransition`, `ConflictError`, `PermissionDenied`
     or `ValidationError` and change nothing."""
+    if isinstance(command, Reopen):  # the one command aimed at a closed file
+        return _reopen(circuit, view, command, at)
     if not view.is_open:
         if isinstance(command, _ON_ACTIVE_RUN):
             # A late decider on a step someone else just decided learns who and when.
@@ -170,7 +175,9 @@ def _revoke(circuit: Circuit, view: FileView, cmd: Revoke, at: datetime) -> Tran
         )
     following = _current(view)
     started = following.state == StepState.RUNNING or following.has_open_request
-    if following.seq != approved.seq + 1 or started:
+    # An approval that closed the file is final: a reopened file's new run did not follow from it.
+    reopened = following.step_id not in circuit.step(approved.step_id).approve_targets()
+    if following.seq != approved.seq + 1 or started or reopened:
         raise IllegalTransition(
             f"L'approbation de « {approved.step_id} » ne peut plus être révoquée : "
             "l'étape suivante a déjà commencé.",
@@ -313,6 +320,16 @@ def _cancel(circuit: Circuit, view: FileView, cmd: Cancel, at: datetime) -> Tran
     closed = replace(view, state=FileState.CANCELLED, runs=_replaced(view.runs, skipped),
                      outcome="cancelled", closed_at=at)
     return Transition(closed, "file.cancelled")
+
+
+def _reopen(circuit: Circuit, view: FileView, cmd: Reopen, at: datetime) -> Transition:
+    """A new waiting run at the human step, carrying the reason for whoever decides it."""
+    step = reopen_target(circuit, view, cmd.actor, cmd.step_id)
+    reason = required_reason(cmd.reason, "retour du dossier dans son circuit", "file reopening")
+    again = replace(_new_run(step, max(r.seq for r in view.runs) + 1, at), reason=reason)
+    reopened = replace(view, state=FileState.IN_PROGRESS, runs=(*view.runs, again), outcome=None,
+                       closed_at=None)
+    return Transition(reopened, "file.reopened")
 
 
 _ON_ACTIVE_RUN = (Approve, Reject, Delegate, RequestDocument, StartAutomatic, CompleteAutomatic,

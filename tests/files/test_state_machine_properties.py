@@ -1,9 +1,10 @@
 """Property test: random decision sequences never drive a file into an illegal state.
 
 Hypothesis plays random commands (approve, reject, revoke, delegate, request / receive a
-document, claim / complete / fail automatic steps, cancel) by random actors with random reasons
-against the shipped circuits. Refused commands must raise a domain error; accepted ones must keep
-every invariant of the file and respect the circuit's transitions.
+document, claim / complete / fail automatic steps, cancel, reopen a closed file) by random actors
+with random reasons against the shipped circuits. Refused commands must raise a domain error;
+accepted ones must keep every invariant of the file and respect the circuit's transitions; only a
+closed-approved file reopens, at a human step, with a reason, by the system or an operator.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from dossiers.circuits import Circuit
+from dossiers.circuits import CLOSE, Circuit
 from dossiers.errors import ConflictError, IllegalTransition, LiasseError
 from dossiers.files import state_machine as m
 from dossiers.files.states import (
@@ -51,7 +52,7 @@ AUTO_STATES = {StepState.PENDING, StepState.RUNNING, StepState.APPROVED, StepSta
 # automatic one); it is weighted so sequences reach deep states and closures.
 command_kinds = st.sampled_from(["advance"] * 8 + ["approve", "start", "complete",
                                  "reject", "revoke", "delegate", "request", "receive", "fail",
-                                 "remind", "escalate", "cancel"])
+                                 "remind", "escalate", "cancel"] + ["reopen"] * 2)
 FITTING = None  # stands for "someone entitled to act on the current step"
 actors = st.one_of(st.just(FITTING), st.just(FITTING), st.sampled_from(ACTORS))
 steps_of_play = st.lists(
@@ -87,7 +88,7 @@ def build(circuit: Circuit, kind: str, view: FileView, back: int, actor: Actor |
         back += 1  # a revocation aims at the approval before the current step
     seq = seqs[max(0, len(seqs) - 1 - back)]
     if actor is FITTING:
-        sweeping = kind in ("remind", "escalate", "cancel")
+        sweeping = kind in ("remind", "escalate", "cancel", "reopen")
         actor = SYSTEM if sweeping else fitting_actor(circuit, view.run(seq))
     if kind == "advance":
         kind = _expected_move(circuit, view.run(seq))
@@ -105,10 +106,19 @@ def build(circuit: Circuit, kind: str, view: FileView, back: int, actor: Actor |
         "remind": lambda: m.Remind(seq, actor),
         "escalate": lambda: m.Escalate(seq, actor, colleague),
         "cancel": lambda: m.Cancel(actor, reason),  # type: ignore[arg-type]
+        "reopen": lambda: m.Reopen(actor, _reopen_target(circuit, back), reason),  # type: ignore[arg-type]
     }[kind]()
 
 
-def check_invariants(circuit: Circuit, view: FileView) -> None:
+def _reopen_target(circuit: Circuit, back: int) -> str:
+    """Mostly a human step; sometimes an automatic or unknown one, which must be refused."""
+    human = [s.id for s in circuit.steps if s.is_human]
+    automatic = [s.id for s in circuit.steps if not s.is_human]
+    return [human[-1], human[0], automatic[0]][back] if back < 3 else "nowhere"
+
+
+def check_invariants(circuit: Circuit, view: FileView, reopened: frozenset[int] = frozenset()
+                     ) -> None:
     runs = view.runs
     assert [r.seq for r in runs] == list(range(1, len(runs) + 1))
     active = [r for r in runs if r.state in ACTIVE_STEP_STATES]
@@ -142,7 +152,12 @@ def check_invariants(circuit: Circuit, view: FileView) -> None:
         if run.state == StepState.RUNNING:
             assert run.started_at is not None
     for before, after in itertools.pairwise(runs):
-        _check_succession(circuit, before, after, runs)
+        if after.seq in reopened:  # the file had closed on `before`'s approval, then reopened
+            assert before.state == StepState.APPROVED
+            assert CLOSE in circuit.step(before.step_id).approve_targets()
+            assert circuit.step(after.step_id).is_human
+        else:
+            _check_succession(circuit, before, after, runs)
 
 
 def _check_succession(circuit: Circuit, before: StepRun, after: StepRun,
@@ -169,6 +184,7 @@ def test_random_decisions_keep_the_file_legal(circuit: Circuit, play: list) -> N
     view = m.start(circuit, T0)
     check_invariants(circuit, view)
     now = T0
+    reopened: set[int] = set()
     for kind, back, actor, reason, outcome, colleague, hours in play:
         now += timedelta(hours=hours)
         was_open = view.is_open
@@ -176,14 +192,19 @@ def test_random_decisions_keep_the_file_legal(circuit: Circuit, play: list) -> N
         try:
             transition = m.decide(circuit, view, command, now)
         except LiasseError as error:
-            if not was_open:
+            if not was_open and not isinstance(command, m.Reopen):
                 assert isinstance(error, IllegalTransition | ConflictError), "closed: nothing"
             continue
-        assert was_open, "a closed file accepted a command"
+        if isinstance(command, m.Reopen):
+            assert view.state == FileState.CLOSED_APPROVED, "only closed-approved files reopen"
+            assert transition.view.state == FileState.IN_PROGRESS
+            reopened.add(transition.view.runs[-1].seq)
+        else:
+            assert was_open, "a closed file accepted a command"
         _check_authorised(circuit, view, command)
         _check_history_kept(view, transition.view)
         view = transition.view
-        check_invariants(circuit, view)
+        check_invariants(circuit, view, frozenset(reopened))
         event(transition.event)
     event(f"final state {view.state.value}")
 
@@ -194,8 +215,11 @@ def _check_authorised(circuit: Circuit, view: FileView, command: m.Command) -> N
         step = circuit.step(run.step_id)
         actor = command.actor
         assert actor.is_admin or step.role in actor.roles or actor.login == run.assignee
-    if isinstance(command, m.Reject | m.Revoke | m.Cancel | m.FailAutomatic):
+    if isinstance(command, m.Reject | m.Revoke | m.Cancel | m.FailAutomatic | m.Reopen):
         assert command.reason and command.reason.strip()
+    if isinstance(command, m.Reopen):
+        assert command.actor.is_system or command.actor.roles & {"admin", "operator"}
+        assert circuit.step(command.step_id).is_human
 
 
 def _check_history_kept(before: FileView, after: FileView) -> None:
