@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from asn1crypto import pem
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -120,6 +121,15 @@ def test_seal_by_a_certificate_outside_the_trust_roots_fails(
     assert not report.ok
     assert any("untrusted" in p or "non reconnue" in p for p in report.problems)
 
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(b"".join(pem.armor("CERTIFICATE", c.dump()) for c in cert_pki.trust_roots))
+    segment_path, seal_path = _write_pair(local_archive, tmp_path)
+    failed = CliRunner().invoke(root, ["--lang", "en", "archive", "verify-audit-log",
+                                       str(segment_path), str(seal_path), "--trust-roots",
+                                       str(roots)])
+    assert isinstance(failed.exception, IntegrityFailure)
+    assert "untrusted chain" in failed.output and "Liasse (démo)" in failed.output
+
 
 # --- the embedded defaults: flow body and CLI, demo PKI under LIASSE_HOME ----------------------
 def _clear_caches() -> None:
@@ -203,8 +213,14 @@ def test_cli_export_seals_by_default_and_not_with_no_seal(
     with factory() as s:
         assert len(find(s, document_type="audit_log")) == 2
         assert len(find(s, document_type="audit_log_seal")) == 1
-    with factory() as s:
         second_id = max(row.id for row in find(s, document_type="audit_log"))
     second = get_document(archive, second_id)[1]
     first_sha256 = hashlib.sha256(segment_path.read_bytes()).hexdigest()
     assert check_segment(second, previous_sha256=first_sha256) == []  # the chain still holds
+
+    # `--previous` checks the link between segments: segment 1 does not follow itself
+    failed = CliRunner().invoke(root, ["--lang", "en", "archive", "verify-audit-log",
+                                       str(segment_path), str(seal_path),
+                                       "--previous", str(segment_path)])
+    assert isinstance(failed.exception, IntegrityFailure)
+    assert "does not follow the given previous segment" in failed.output
