@@ -4,7 +4,10 @@
   rejection of the claim) closes it and releases the hold; a second open dispute is refused;
 - the deposit step deposits a public buyer's invoice on the fake Chorus Pro (HTTP, real client)
   exactly once however often it runs; an `A_RECYCLER` reported by the follow-up alerts the
-  operators once and is recorded on the invoice's file.
+  operators once and is recorded on the invoice's file;
+- a `REJETEE` arriving after the deposit closed the file reopens it at invoice review with the
+  Chorus Pro reason, starts its flow run for the new waiting step and mails the operators once,
+  however often the follow-up runs and the handler is called.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from dossiers.deposits import DepositState
 from dossiers.deposits.records import find
 from dossiers.errors import ConflictError
 from dossiers.files import service
+from dossiers.files.states import FileState, StepState
 from flows.actions import StepRef, invoice_steps, invoices
 from flows.actions.chorus_problems import handle_problem
 from flows.disputes import open_dispute
@@ -157,6 +161,100 @@ def test_deposit_step_deposits_once_and_a_recycle_alerts_the_operators_once(
     assert [n for n, _ in problems] == [number] and recorded == 1
     assert world.mails(f"chorus-problem:{number}:") == 1
     assert httpx.get(f"{url}/_fake/deposits").json()["counts"] == {number: 1}
+
+
+def _public_buyer_file(world: World) -> int:
+    from file_world import INVOICE
+
+    with transaction(world.db) as s:
+        buyer = create_customer(s, {
+            "is_company": True, "company_name": "Rectorat de l'académie", "siret": FREE_BUYER,
+            "is_public_buyer": True, "address_street": "1 rue de la Paix", "postcode": "75002",
+            "city": "Paris", "email": "factures@rectorat.example", "sales_rep_login": "sam"})
+        file = service.start_file(s, customer_id=buyer.id, actor="sam",
+                                  circuit=_default_circuit(), at=world.clock())
+        invoices.prepare_for_file(s, file.id, {**INVOICE, "customer": buyer.number},
+                                  world.ctx.profile, actor="sam")
+        return file.id
+
+
+DECIDERS = {"order_desk": "olga", "documents_checker": "dora", "contract_manager": "carl"}
+
+
+def _walk_to_closed(world: World, file_id: int) -> None:
+    """People approve, the invoice steps run for real (render, seal, archive, send, deposit on
+    the fake Chorus Pro); the contract and signature steps, not under test here, are recorded
+    done through the domain."""
+    for _ in range(30):
+        action = world.engine.next_action(str(file_id))
+        if isinstance(action, Done):
+            return
+        if isinstance(action, WaitHuman):
+            with transaction(world.db) as s:
+                record_decision(s, file_id, action.step_run_id, "approved",
+                                DECIDERS[action.role])
+        elif isinstance(action, Automatic) and action.params["kind"] == "invoice":
+            world.engine.run_automatic(str(file_id), action.step_run_id, action.action,
+                                       action.params)
+        else:
+            row = int(action.step_run_id.split("-")[0])
+            with transaction(world.db) as s:
+                service.claim_automatic(s, row, at=world.clock())
+                service.complete_automatic(s, row, note="hors sujet ici", at=world.clock())
+    raise AssertionError("the file never closed")
+
+
+def test_a_rejection_after_closing_reopens_the_file_at_invoice_review_once(
+    world: World, chorus: tuple[FakeChorus, str]
+) -> None:
+    fake, url = chorus
+    file_id = _public_buyer_file(world)
+    _walk_to_closed(world, file_id)
+    counts = httpx.get(f"{url}/_fake/deposits").json()["counts"]
+    assert list(counts.values()) == [1]
+    number = next(iter(counts))
+    with world.db() as s:
+        file = service.get_file(s, file_id)
+        assert (file.state, file.steps[-1].step_id) == (FileState.CLOSED_APPROVED,
+                                                        "invoice_deposit")
+        rows_before = len(file.steps)
+
+    httpx.post(f"{url}/_fake/faults", json={"invoice_outcomes": {number: "REJETEE"}})
+    problems: list[tuple[str, str]] = []
+    woken: list[tuple[int, int]] = []
+
+    def on_problem(n: str, r: str) -> None:
+        problems.append((n, r))
+        handle_problem(world.ctx, n, r, wake=lambda f, row: woken.append((f, row)))
+
+    with world.ctx.chorus_client() as client:
+        for _ in range(2):  # the follow-up runs twice (and more): one reopening, one mail
+            for seconds in (300, 3600, 86400, 86400):
+                poll_once(world.db, client, fake.clock.advance(seconds), on_problem=on_problem)
+    assert [n for n, _ in problems] == [number]
+    reason = problems[0][1]
+    on_problem(number, reason)  # the handler itself called again: still nothing new
+
+    with world.db() as s:
+        assert find(s, number).state == DepositState.TO_FIX
+        file = service.get_file(s, file_id)
+        review = file.steps[-1]
+        assert (file.state, file.current_step, len(file.steps)) == (
+            FileState.IN_PROGRESS, "invoice_review", rows_before + 1)
+        assert (review.state, review.role) == (StepState.WAITING, "billing")
+        assert review.reason == f"Chorus Pro, facture {number} : {reason}"
+        reopened = s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "file.reopened",
+            AuditEvent.subject_id == str(file_id))).all()
+        assert [(e.actor, e.data["reason"], e.data["step_row_id"]) for e in reopened] == [
+            ("system", review.reason, review.id)]
+        review_id = review.id
+    assert woken == [(file_id, review_id)]  # the flow run started once, for the new step
+    assert world.mails(f"chorus-problem:{number}:") == 1
+    assert httpx.get(f"{url}/_fake/deposits").json()["counts"] == {number: 1}
+    # The flow now waits on the new step run (a new suspension key), for billing to decide.
+    assert world.engine.next_action(str(file_id)) == WaitHuman(str(review_id), "billing",
+                                                                review.due_at)
 
 
 def _default_circuit():  # type: ignore[no-untyped-def]
