@@ -1,4 +1,4 @@
-"""`liasse files start|show|attach|next|cancel`: customer files on their circuits."""
+"""`liasse files start|show|attach|next|cancel|reopen`: customer files on their circuits."""
 
 from __future__ import annotations
 
@@ -178,3 +178,25 @@ def cancel(
     with transaction(session_factory()) as session:
         service.cancel_file(session, file_id, actor, reason=reason or "")
     console.print(tr(f"Dossier {file_id} annulé.", f"File {file_id} cancelled."))
+
+
+@app.command("reopen")
+def reopen(
+    file_id: int = typer.Argument(..., help="File id (closed approved)."),
+    step: str = typer.Option(..., "--step", help="Human step to reopen at, e.g. invoice_review."),
+    reason: str = typer.Option(..., "--reason", help="Why (shown to whoever decides the step)."),
+    actor: str = typer.Option(..., "--as", help="Staff login (operator or admin)."),
+) -> None:
+    """Put a closed-approved file back at a human step, then start its flow run."""
+    from flows.actions.chorus_problems import describe_wake, start_reopened_run
+
+    with transaction(session_factory()) as session:
+        service.reopen(session, file_id, step, actor, reason)
+        plan = queries.plan_next(session, file_id)
+        row_id = plan.step_row_id
+    assert row_id is not None
+    console.print(tr(f"Dossier {file_id} rouvert à l'étape « {step} » (étape {row_id}).",
+                     f"File {file_id} reopened at step '{step}' (step {row_id})."),
+                  highlight=False)
+    console.print(describe_wake(file_id, row_id, start_reopened_run(file_id, row_id)),
+                  highlight=False, soft_wrap=True)

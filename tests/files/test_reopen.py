@@ -1,7 +1,7 @@
 """Reopening a closed-approved file at a human step, on SQLite and PostgreSQL: the new waiting
 run (a new row, so a new suspension key for the flow), the file back in progress, the audit
 event with the reason, and every refusal (open, rejected or cancelled file, automatic or unknown
-step, no reason, wrong role, a racing second reopen) changing nothing."""
+step, no reason, wrong role, a racing second reopen) changing nothing; `liasse files reopen`."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from dossiers.files import state_machine as m
 from dossiers.files.states import SYSTEM, FileState, StepState
 
 from .helpers import at, default_circuit, seed
+from .test_cli import cli, counts, one_line_error  # noqa: F401  (cli is a fixture)
 from .test_service import snapshot, start
 
 REASON = "Chorus Pro, facture F2026-000012 : code service manquant"
@@ -206,3 +207,28 @@ def test_machine_reopen_is_pure_and_checks_its_actor() -> None:
     with pytest.raises(IllegalTransition) as refused:
         m.decide(circuit, closed, m.Reopen(SYSTEM, "invoice_review", REASON), at(2))
     assert "closed as approved" in refused.value.en
+
+
+def test_cli_reopens_and_says_how_the_run_starts(db: sessionmaker[Session], cli,  # noqa: F811
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)  # no orchestrator reachable
+    file_id = closed_file(db, seed(db))
+    before = counts(db)
+    one_line_error(cli("files", "reopen", str(file_id), "--step", "invoice_review",
+                       "--reason", REASON, "--as", "bill"), 6, "opérateur")
+    one_line_error(cli("files", "reopen", str(file_id), "--step", "invoice_seal",
+                       "--reason", REASON, "--as", "ops"), 5, "automatique")
+    one_line_error(cli("files", "reopen", str(file_id), "--step", "invoice_review",
+                       "--reason", " ", "--as", "ops"), 2, "motif est obligatoire")
+    assert counts(db) == before
+    code, out, _ = cli("files", "reopen", str(file_id), "--step", "invoice_review",
+                       "--reason", REASON, "--as", "ops")
+    with db() as session:
+        row = service.get_file(session, file_id).steps[-1]
+        assert (row.step_id, row.state, row.reason) == ("invoice_review", StepState.WAITING,
+                                                        REASON)
+    assert code == 0, out
+    assert f"Dossier {file_id} rouvert à l'étape « invoice_review » (étape {row.id})" in out
+    assert f"liasse flow start {file_id} --attempt {row.id}" in out
+    one_line_error(cli("files", "reopen", str(file_id), "--step", "invoice_review",
+                       "--reason", REASON, "--as", "ops"), 5, "pas clos")
