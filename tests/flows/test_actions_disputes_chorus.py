@@ -37,7 +37,11 @@ from dossiers.errors import ConflictError
 from dossiers.files import service
 from dossiers.files.states import FileState, StepState
 from flows.actions import StepRef, invoice_steps, invoices
-from flows.actions.chorus_problems import handle_problem
+from flows.actions.chorus_problems import (
+    handle_problem,
+    start_reopened_run,
+    start_reopened_runs,
+)
 from flows.disputes import open_dispute
 from flows.engine import Automatic, Done, WaitHuman
 from flows.file_engine import record_decision
@@ -255,6 +259,21 @@ def test_a_rejection_after_closing_reopens_the_file_at_invoice_review_once(
     # The flow now waits on the new step run (a new suspension key), for billing to decide.
     assert world.engine.next_action(str(file_id)) == WaitHuman(str(review_id), "billing",
                                                                 review.due_at)
+    _sweep_starts_it_until_decided(world, file_id, review_id)
+
+
+def _sweep_starts_it_until_decided(world: World, file_id: int, review_id: int) -> None:
+    """Had the wake failed (Prefect down), the sweep finds the reopened file still waiting on
+    its new step and starts its run; once billing decided, there is nothing left to start."""
+    swept: list[tuple[int, int]] = []
+    assert start_reopened_runs(world.db, start=lambda f, r: swept.append((f, r))) == 1
+    assert swept == [(file_id, review_id)]
+    assert start_reopened_run(file_id, review_id) is None  # no PREFECT_API_URL: never raises
+    with transaction(world.db) as s:
+        record_decision(s, file_id, str(review_id), "rejected", "bill",
+                        reason="Facture annulée par un avoir")
+    assert start_reopened_runs(world.db, start=lambda f, r: swept.append((f, r))) == 0
+    assert run_until_wait(world, file_id) == Done("rejected")
 
 
 def _default_circuit():  # type: ignore[no-untyped-def]
