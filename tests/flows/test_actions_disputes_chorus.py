@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from uuid import UUID
 
 import httpx
 import pytest
@@ -23,7 +24,10 @@ from file_world import (  # noqa: F401  (fixtures)
     pki_home,
     world_fixture,
 )
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempotencyKey
 from sqlalchemy import func, select
+from test_file_engine_flow import deployment, execute, paused_on, runtime  # noqa: F401
 
 from connectors.chorus_pro import ChorusProClient, ChorusSettings, poll_once
 from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, create_app
@@ -42,9 +46,11 @@ from flows.actions.chorus_problems import (
     start_reopened_run,
     start_reopened_runs,
 )
+from flows.actions.links import linked
 from flows.disputes import open_dispute
 from flows.engine import Automatic, Done, WaitHuman
 from flows.file_engine import record_decision
+from flows.runtime import Runtime
 
 FREE_BUYER = "13000120900019"  # known to the fake; no service code or commitment required
 
@@ -280,3 +286,36 @@ def _default_circuit():  # type: ignore[no-untyped-def]
     from dossiers.circuits import load_circuit
 
     return load_circuit(ROOT / "circuits" / "default.yaml")
+
+
+@pytest.mark.xdist_group("prefect")
+def test_a_reopened_file_gets_a_flow_run_that_waits_on_the_new_step(
+    deployment: UUID, world: World, runtime: Runtime  # noqa: F811  (fixtures)
+) -> None:
+    """Through Prefect's real API: the handler's wake creates the file's run, which alerts
+    billing and suspends on the reopened step's own key (the old run had completed)."""
+    from flows.control import start_file
+
+    file_id = world.start_file()  # a private customer: the deposit step has nothing to do
+    _walk_to_closed(world, file_id)
+    with world.db() as s:
+        number = linked(s, file_id, "invoice_pdf")["number"]  # type: ignore[index]
+    assert handle_problem(world.ctx, number, "REJETEE : SIRET du destinataire inconnu") \
+        == file_id
+    with world.db() as s:
+        review = service.get_file(s, file_id).steps[-1]
+        assert (review.step_id, review.state) == ("invoice_review", StepState.WAITING)
+    key = f"customer-file:{file_id}:{review.id}"
+    with get_client(sync_client=True) as client:  # the handler's wake created the run
+        made = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            idempotency_key=FlowRunFilterIdempotencyKey(any_=[key])))
+    assert len(made) == 1
+    run_id = made[0].id
+    try:
+        assert start_file(str(file_id), attempt=review.id) == run_id  # a second wake: same run
+        run = execute(run_id)
+        assert paused_on(run, str(review.id))
+        assert world.mails(f"step-alert:{review.id}:new") == 1
+    finally:
+        with get_client(sync_client=True) as client:  # ids restart in every test database
+            client.delete_flow_run(run_id)
