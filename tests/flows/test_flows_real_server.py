@@ -6,17 +6,21 @@ process. Slow (the server migrates a fresh PostgreSQL database): marked `slow`.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from file_engine_double import InMemoryFileEngine, PickledFileEngine
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect_support import wait_for_state, wait_until_no_children
-from sqlalchemy import text
+from prefect_support import (  # noqa: F401  (fixture)
+    REPO,
+    customer_file_worker,
+    prefect_on_postgres,
+    run_cli,
+    wait_for_state,
+    wait_until_no_children,
+)
 
 from dossiers.db import Base, make_engine
 from flows.control import start_file
@@ -24,36 +28,6 @@ from flows.customer_file import suspension_key
 from flows.local_server import LocalPrefectServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("prefect")]
-REPO = Path(__file__).resolve().parents[2]
-PG = "postgres@127.0.0.1:5432"
-
-
-@pytest.fixture
-def prefect_on_postgres(tmp_path: Path) -> Iterator[LocalPrefectServer]:
-    """A real `prefect server start` on its own PostgreSQL database, stopped and dropped after."""
-    name = f"prefect_t_{os.getpid()}"
-    admin = make_engine(f"postgresql+psycopg://{PG}/test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    server = LocalPrefectServer(
-        tmp_path / "prefect-home", database_url=f"postgresql+asyncpg://{PG}/{name}", ui=False
-    )
-    try:
-        with server:
-            yield server
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def run_cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        args, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 RESUME = """
@@ -66,7 +40,7 @@ resume_step(sys.argv[1], StepDecision(step_run_id=sys.argv[2], outcome="approved
 
 
 def test_one_file_end_to_end_through_server_worker_and_cli(
-    prefect_on_postgres: LocalPrefectServer, tmp_path: Path
+    prefect_on_postgres: LocalPrefectServer, tmp_path: Path  # noqa: F811
 ) -> None:
     home = tmp_path / "liasse-home"
     home.mkdir()
@@ -86,40 +60,22 @@ def test_one_file_end_to_end_through_server_worker_and_cli(
         PREFECT_WORKER_QUERY_SECONDS="1",
         PREFECT_WORKER_PREFETCH_SECONDS="1",
     )
-    run_cli(
-        env, sys.executable, "-m", "prefect", "work-pool", "create", "liasse", "--type", "process"
-    )
-    out = run_cli(
-        env, sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--name", "customer-file"
-    )
-    assert "customer-file/customer-file" in out
-    worker_log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "worker", "start", "--pool", "liasse"],
-        cwd=tmp_path,
-        env=env,
-        stdout=worker_log,
-        stderr=worker_log,
-    )
-    try:
-        with temporary_settings({PREFECT_API_URL: prefect_on_postgres.api_url}):
-            run_id = start_file("W1")
-            for step, actor in [("W1-2", "alice"), ("W1-4", "bob")]:
-                run = wait_for_state(
-                    run_id,
-                    lambda s, step=step: (
-                        s.is_paused() and s.state_details.pause_key == suspension_key(step)
-                    ),
-                    timeout=120,
-                )
-                assert wait_until_no_children(worker.pid) == []  # nothing runs while it waits
-                run_cli(env, sys.executable, "-c", RESUME, "W1", step, actor)
-            run = wait_for_state(run_id, lambda s: s.is_final(), timeout=120)
-        assert run.state.is_completed(), run.state
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        worker_log.close()
+    with customer_file_worker(env, tmp_path) as worker, temporary_settings(
+        {PREFECT_API_URL: prefect_on_postgres.api_url}
+    ):
+        run_id = start_file("W1")
+        for step, actor in [("W1-2", "alice"), ("W1-4", "bob")]:
+            run = wait_for_state(
+                run_id,
+                lambda s, step=step: (
+                    s.is_paused() and s.state_details.pause_key == suspension_key(step)
+                ),
+                timeout=120,
+            )
+            assert wait_until_no_children(worker.pid) == []  # nothing runs while it waits
+            run_cli(env, sys.executable, "-c", RESUME, "W1", step, actor)
+        run = wait_for_state(run_id, lambda s: s.is_final(), timeout=120)
+    assert run.state.is_completed(), run.state
 
     final = PickledFileEngine(str(state)).load()
     assert final.files["W1"].outcome == "approved"
