@@ -45,14 +45,24 @@ def wake_stale_runs() -> int:
     return len(resume_stale_runs(current_runtime().file_engine))
 
 
+@task(name="start-reopened-runs", cache_policy=NO_CACHE)
+def start_reopened() -> int:
+    """Start runs for files reopened while Prefect was unreachable (e.g. a Chorus rejection)."""
+    from flows.actions.chorus_problems import start_reopened_runs
+
+    return start_reopened_runs(current_runtime().session_factory)
+
+
 @flow(name="sla-reminders")
 def sla_reminders(now: datetime | None = None, reconcile: bool = True) -> int:
     """Send every due reminder and escalation; returns how many steps were overdue.
 
-    With `reconcile`, first wakes suspended customer-file runs the database has moved past.
+    With `reconcile`, first wakes suspended customer-file runs the database has moved past and
+    starts runs for files reopened while Prefect was down.
     """
     if reconcile:
         wake_stale_runs()
+        start_reopened()
     source = current_runtime().sla_source
     if source is None:
         raise RuntimeError("no SLA source configured (LIASSE_SLA_SOURCE)")
