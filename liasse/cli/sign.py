@@ -8,6 +8,7 @@ the SMS texted by the embedded fake Twilio (the demo reads the codes there).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -21,6 +22,17 @@ from signing.sessions.models import Ordering
 from signing.sessions.prepare import SignerSpec
 from signing.sessions.runtime import signing_service
 from signing.settings import SigningSettings
+
+
+def _service():  # type: ignore[no-untyped-def]
+    """The signing service; when a Prefect API is configured, a finished or declined session
+    wakes the file's suspended run at once (otherwise the hourly sweep or `liasse flow wake`)."""
+    on_outcome = None
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.file_engine import on_signing_outcome
+
+        on_outcome = on_signing_outcome
+    return signing_service(session_factory(), settings(), on_outcome=on_outcome)
 
 NAME = "sign"
 app = typer.Typer(
@@ -72,7 +84,7 @@ def open_session(
     """Open a session: evidence page appended, invitations e-mailed."""
     specs = [_parse_signer(raw) for raw in signer]
     ordering = Ordering.PARALLEL if parallel else Ordering.SEQUENTIAL
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         reference = service.open(
             title,
             _read(contract),
@@ -90,7 +102,7 @@ def open_session(
 @app.command("status")
 def status(reference: str) -> None:
     """Show a session and where each signer stands."""
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         signing = service.get(reference)
     console.print(f"{signing.title} — {signing.status.value} ({signing.ordering.value})")
     for s in signing.signers:
@@ -107,7 +119,7 @@ def view(
     output: Path = typer.Option(None, "--out", "-o"),
 ) -> None:
     """Open the document as signer N (recorded as viewed); optionally save it."""
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         shown = service.view(service.signer_token(reference, signer), CLI_CONTEXT)
     if output:
         output.write_bytes(shown.pdf)
@@ -117,7 +129,7 @@ def view(
 @app.command("send-code")
 def send_code(reference: str, signer: int = typer.Option(..., "--signer")) -> None:
     """Signer N clicked "Sign": text them a one-time code."""
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         service.request_code(service.signer_token(reference, signer), CLI_CONTEXT)
     console.print(tr("Code envoyé par SMS.", "Code sent by SMS."))
 
@@ -125,7 +137,7 @@ def send_code(reference: str, signer: int = typer.Option(..., "--signer")) -> No
 @app.command("enter-code")
 def enter_code(reference: str, code: str, signer: int = typer.Option(..., "--signer")) -> None:
     """Signer N types the code: their PAdES signature is added (then the seal if last)."""
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         done = service.sign(service.signer_token(reference, signer), code, CLI_CONTEXT)
     if done.completed:
         console.print(
@@ -145,7 +157,7 @@ def decline(
     reason: str = typer.Option(..., "--reason"),
 ) -> None:
     """Signer N declines, with a reason: the session closes."""
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         service.decline(service.signer_token(reference, signer), reason, CLI_CONTEXT)
     console.print(tr("Refus enregistré.", "Decline recorded."))
 
@@ -157,7 +169,7 @@ def export(
     evidence: Path = typer.Option(None, "--evidence"),
 ) -> None:
     """Save the current (or final, sealed) contract and, once complete, the evidence certificate."""
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         signing = service.get(reference)
     output.write_bytes(signing.pdf)
     if evidence and signing.evidence_pdf:
@@ -168,7 +180,7 @@ def export(
 @app.command("remind")
 def remind() -> None:
     """E-mail a reminder to every signer whose turn it is and who was not reminded recently."""
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         count = service.send_reminders(CLI_CONTEXT)
     console.print(tr(f"{count} rappel(s) envoyé(s).", f"{count} reminder(s) sent."))
 
@@ -176,7 +188,7 @@ def remind() -> None:
 @app.command("expire")
 def expire() -> None:
     """Close every open session past its deadline."""
-    with signing_service(session_factory(), settings()) as service:
+    with _service() as service:
         expired = service.expire_overdue(CLI_CONTEXT)
     console.print(
         tr(f"{len(expired)} session(s) expirée(s).", f"{len(expired)} session(s) expired.")
