@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import dossiers.all_models  # noqa: F401
 from dossiers.db import Base, make_engine, make_session_factory
 from dossiers.i18n import set_language
+from tests.vies.fixtures import checker, fake_vies, vies_server  # noqa: F401 (shared fixtures)
 
 PG_ADMIN_URL = os.environ.get(
     "LIASSE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

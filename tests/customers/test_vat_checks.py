@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from connectors.chorus_pro.fake.server import ServerThread
 from connectors.vies import VatChecker
-from connectors.vies.fake import FakeVies, create_app
+from connectors.vies.fake import FakeVies
 from connectors.vies.settings import ViesSettings
 from dossiers import migrate
 from dossiers.audit import AuditEvent
@@ -37,25 +36,6 @@ from .support import count, customer_data
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MONTH = timedelta(days=30)
-
-
-@pytest.fixture(scope="module")
-def vies_server() -> Iterator[tuple[FakeVies, str]]:
-    fake = FakeVies()
-    app = create_app(fake)
-    with ServerThread(app) as server:
-        yield fake, server.url + app.state.service_path
-
-
-@pytest.fixture
-def fake_vies(vies_server: tuple[FakeVies, str]) -> FakeVies:
-    vies_server[0].reset()
-    return vies_server[0]
-
-
-@pytest.fixture
-def checker(vies_server: tuple[FakeVies, str], fake_vies: FakeVies) -> VatChecker:
-    return VatChecker(settings=ViesSettings(url=vies_server[1], timeout_seconds=2))
 
 
 def _checks(db: sessionmaker[Session], number: str) -> list[CustomerVatCheck]:

@@ -7,7 +7,6 @@ one that is missing/stale with no checker, lets the invoice go with an audit eve
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from connectors.chorus_pro.fake.server import ServerThread
-from connectors.vies import VatChecker
-from connectors.vies.fake import FakeVies, create_app
-from connectors.vies.settings import ViesSettings
 from documents.profile import demo_profile
 from dossiers import migrate
 from dossiers.audit import AuditEvent, verify
@@ -53,25 +48,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def vies_server() -> Iterator[tuple[FakeVies, str]]:
-    fake = FakeVies()
-    app = create_app(fake)
-    with ServerThread(app) as server:
-        yield fake, server.url + app.state.service_path
-
-
-@pytest.fixture
-def fake_vies(vies_server: tuple[FakeVies, str]) -> FakeVies:
-    vies_server[0].reset()
-    return vies_server[0]
-
-
-@pytest.fixture
-def checker(vies_server: tuple[FakeVies, str], fake_vies: FakeVies) -> VatChecker:
-    return VatChecker(settings=ViesSettings(url=vies_server[1], timeout_seconds=2))
 
 
 @pytest.fixture
