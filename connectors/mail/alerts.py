@@ -151,5 +151,10 @@ def alert_key(alert: StepAlert, recipient_group: str = "") -> str:
     For reminders the caller adds the reminder's ordinal or date to `recipient_group` when it
     wants more than one reminder per step.
     """
+    return step_alert_key(alert.step_id, alert.kind, recipient_group)
+
+
+def step_alert_key(step_id: str, kind: str = "new", recipient_group: str = "") -> str:
+    """`alert_key` from the step alone: find the alert mail of a step in the ledger."""
     suffix = f":{recipient_group}" if recipient_group else ""
-    return f"step-alert:{alert.step_id}:{alert.kind}{suffix}"
+    return f"step-alert:{step_id}:{kind}{suffix}"

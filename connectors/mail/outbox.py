@@ -20,14 +20,18 @@ from connectors.mail.base import MailError
 from connectors.mail.ledger import LedgeredMailer
 
 
+def outbox_file_name(message_id: str) -> str:
+    """The `.eml` file a Message-ID is written to (the demo finds a step's alert by it)."""
+    return f"{hashlib.sha256(message_id.encode()).hexdigest()[:24]}.eml"
+
+
 class OutboxTransport:
     def __init__(self, folder: Path, sender: str) -> None:
         self.folder = folder
         self.sender = sender
 
     def path_for(self, message: EmailMessage) -> Path:
-        message_id = str(message["Message-ID"])
-        return self.folder / f"{hashlib.sha256(message_id.encode()).hexdigest()[:24]}.eml"
+        return self.folder / outbox_file_name(str(message["Message-ID"]))
 
     def deliver(self, message: EmailMessage) -> None:
         if "From" not in message:

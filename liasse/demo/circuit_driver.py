@@ -1,27 +1,41 @@
-"""Driving a customer file through its circuit, as the customer-file flow does: ask the domain
-what the file waits for (`plan_next`), then decide a human step or run an automatic one with the
-product's handlers (`flows.file_engine.DbFileEngine.run_automatic` over `flows.actions`).
+"""Driving customer files the way the product does: through their Prefect flow runs.
 
-Each decision is one transaction through `dossiers.files.service` (checked, audited); a waiting
-human step gets its alert e-mail (signed link) in the outbox, like the flow would send.
+Each file gets one run of the `customer-file` deployment (`flows.control.start_file`), served
+by `flows.serve` in a child process (`liasse.demo.orchestration`). The run does the automatic
+steps as Prefect tasks, sends the alert of each human step and suspends. A decision is what the
+portal or `liasse flow decide` does: record it through the domain, then resume the run
+(`flows.control.resume_step`). The demo then waits until the run is suspended on what the
+database says the file waits for next (or has finished), and tells what happened: the steps the
+flow ran, the alert it sent, the run's page in the Prefect UI.
 """
 
 from __future__ import annotations
 
-from connectors.mail import make_mailer
-from connectors.mail.alerts import StepAlert, alert_key, build_step_alert
+import time
+
+from prefect import get_client
+from prefect.client.schemas.objects import FlowRun
+from sqlalchemy import select
+
+from connectors.mail.alerts import step_alert_key
+from connectors.mail.models import SentMail
+from connectors.mail.outbox import outbox_file_name
 from dossiers.blobs import BlobStore
-from dossiers.customers.models import Customer
 from dossiers.files import queries, service
 from dossiers.files.documents import attach_document
-from dossiers.files.state_machine import AwaitHuman, Finished, RunAutomatic
-from dossiers.files.states import StepState
-from dossiers.i18n import current_language, tr
-from dossiers.staff.service import users_with_role
-from flows.file_engine import DbFileEngine
+from dossiers.files.models import FileStep
+from dossiers.files.state_machine import AwaitHuman
+from dossiers.files.states import DecisionKind
+from dossiers.i18n import tr
+from flows import control
+from flows.customer_file import suspension_key
+from flows.engine import Done, StepDecision, WaitHuman
+from flows.file_engine import DbFileEngine, record_decision
 from liasse.demo.context import Demo
 from liasse.demo.invoice_pipeline import actions
 from liasse.settings import get_settings
+
+TRANSITION_SECONDS = 180  # one run start-up is ~5 s here; a loaded 2-core machine is slower
 
 
 def step_label(demo: Demo, file_id: int, step_id: str) -> str:
@@ -33,6 +47,13 @@ def step_label(demo: Demo, file_id: int, step_id: str) -> str:
 def current(demo: Demo, file_id: int) -> queries.PlannedAction:
     with demo.factory() as s:
         return queries.plan_next(s, file_id)
+
+
+def engine(demo: Demo) -> DbFileEngine:
+    """The product's file engine, only *asked* here (what does the file wait for?)."""
+    if demo.engine is None:
+        demo.engine = DbFileEngine(demo.factory, actions(demo))
+    return demo.engine
 
 
 def attach(demo: Demo, file_id: int, kind: str, name: str, data: bytes, by: str) -> None:
@@ -47,17 +68,26 @@ def attach(demo: Demo, file_id: int, kind: str, name: str, data: bytes, by: str)
                    f"sha256 {digest}…)"))
 
 
+def start_run(demo: Demo, file_id: int) -> None:
+    """Create the file's flow run; the served deployment picks it up and runs it."""
+    run_id = control.start_file(str(file_id))
+    demo.runs[file_id] = run_id
+    demo.detail(tr(f"exécution Prefect « file-{file_id} » : {demo.stack.flow_run_url(run_id)}",
+                   f"Prefect run 'file-{file_id}': {demo.stack.flow_run_url(run_id)}"))
+
+
 def decide(demo: Demo, file_id: int, login: str, *, approve: bool,
            reason: str | None = None) -> None:
-    """Approve or reject the human step the file waits on, as `login`."""
+    """Approve or reject the human step the file waits on, as `login`, then resume its run."""
     planned = current(demo, file_id)
     assert isinstance(planned.action, AwaitHuman), planned.action
     label = step_label(demo, file_id, planned.action.step_id)
+    outcome = "approved" if approve else "rejected"
+    row = str(planned.step_row_id)
     with demo.tx() as s:
-        if approve:
-            service.approve(s, planned.step_row_id, login, reason=reason)
-        else:
-            service.reject(s, planned.step_row_id, login, reason=reason or "")
+        record_decision(s, file_id, row, outcome, login, reason=reason)
+    control.resume_step(str(file_id), StepDecision(step_run_id=row, outcome=outcome,
+                                                   actor=login, reason=reason or ""))
     if approve:
         demo.ok(f"dossier {file_id} — {label} : approuvé par {login}",
                 f"file {file_id} — {label}: approved by {login}")
@@ -66,66 +96,80 @@ def decide(demo: Demo, file_id: int, login: str, *, approve: bool,
             f"dossier {file_id} — {label} : rejeté par {login} (motif : {reason})",
             f"file {file_id} — {label}: rejected by {login} (reason: {reason})"),
             highlight=False)
-    announce(demo, file_id)
+    settle(demo, file_id)
 
 
-def engine(demo: Demo) -> DbFileEngine:
-    """The product's file engine on the demo's database (no Prefect run: the demo drives)."""
-    if demo.engine is None:
-        demo.engine = DbFileEngine(demo.factory, actions(demo), resume=lambda *_: None)
-    return demo.engine
+def settle(demo: Demo, file_id: int) -> None:
+    """Wait for the run to catch up with the database, then tell what it did."""
+    run = wait_for_run(demo, file_id)
+    report_automatic_steps(demo, file_id)
+    action = engine(demo).next_action(str(file_id))
+    if isinstance(action, Done):
+        demo.detail(tr(f"dossier {file_id} terminé : {action.outcome} — exécution "
+                       f"{run.state_name}", f"file {file_id} finished: {action.outcome} — run "
+                       f"{run.state_name}"))
+    elif isinstance(action, WaitHuman):
+        alert = alert_note(demo, action.step_run_id)
+        demo.detail(tr(f"dossier {file_id} : exécution suspendue, attend le rôle {action.role} "
+                       f"— {alert}",
+                       f"file {file_id}: run suspended, waits for role {action.role} — {alert}"))
+    else:
+        demo.detail(tr(f"dossier {file_id} : exécution suspendue, attend {action.document}",
+                       f"file {file_id}: run suspended, waits for {action.document}"))
+
+def wait_for_run(demo: Demo, file_id: int) -> FlowRun:
+    """Poll until the file's run is suspended on the step the database says the file waits
+    for, or completed once the file is done; a failed run or a timeout raises."""
+    run_id, deadline = demo.runs[file_id], time.monotonic() + TRANSITION_SECONDS
+    with get_client(sync_client=True) as client:
+        while True:
+            run, action = client.read_flow_run(run_id), engine(demo).next_action(str(file_id))
+            state = run.state
+            if state is not None:
+                if isinstance(action, Done) and state.is_completed():
+                    return run
+                if (not isinstance(action, Done) and state.is_paused()
+                        and state.state_details.pause_key
+                        == suspension_key(getattr(action, "step_run_id", ""))):
+                    return run
+                if state.is_final():
+                    raise RuntimeError(tr(
+                        f"l'exécution du dossier {file_id} a échoué ({state.name}: "
+                        f"{state.message}) ; voir {demo.stack.log_file}",
+                        f"file {file_id}'s run failed ({state.name}: {state.message}); "
+                        f"see {demo.stack.log_file}"))
+            if time.monotonic() > deadline:
+                raise TimeoutError(tr(
+                    f"dossier {file_id} : l'exécution est restée {run.state_name} ; voir "
+                    f"{demo.stack.log_file}",
+                    f"file {file_id}: the run stayed {run.state_name}; see "
+                    f"{demo.stack.log_file}"))
+            time.sleep(0.3)
 
 
-def run_automatic(demo: Demo, file_id: int, action: str) -> str:
-    """Run the automatic step the file is on with the product's handler (what the flow's task
-    does); print and return its note. A failed step raises, a started signature returns."""
-    planned = current(demo, file_id)
-    step = planned.action
-    assert isinstance(step, RunAutomatic) and step.action == action, step
-    label = step_label(demo, file_id, step.step_id)
-    params = {"kind": step.kind, "step_id": step.step_id, **step.params}
-    engine(demo).run_automatic(str(file_id), str(planned.step_row_id), action, params)
+def report_automatic_steps(demo: Demo, file_id: int) -> None:
+    """The automatic steps the flow completed since last time, with their notes."""
     with demo.factory() as s:
-        row = service.get_step(s, planned.step_row_id or 0)
-        state, note = row.state, row.reason or ""
-    if state == StepState.FAILED:
-        raise RuntimeError(f"{label}: {note}")
-    if state == StepState.RUNNING:
-        return note
-    demo.ok(f"dossier {file_id} — {label} : {note}", f"file {file_id} — {label}: {note}")
-    announce(demo, file_id)
-    return note
+        rows = s.scalars(select(FileStep).where(
+            FileStep.file_id == file_id, FileStep.mode == "automatic",
+            FileStep.decision == DecisionKind.COMPLETE).order_by(FileStep.id)).all()
+        done = [(row.id, row.step_id, row.reason or "") for row in rows
+                if row.id not in demo.reported]
+    for row_id, step_id, note in done:
+        demo.reported.add(row_id)
+        label = step_label(demo, file_id, step_id)
+        demo.ok(f"dossier {file_id} — {label} : {note} [dim](tâche Prefect)[/]",
+                f"file {file_id} — {label}: {note} [dim](Prefect task)[/]")
 
 
-def announce(demo: Demo, file_id: int) -> None:
-    """Say what the file waits for now; a human step gets its alert e-mail."""
-    planned = current(demo, file_id)
-    action = planned.action
-    if isinstance(action, Finished):
-        demo.detail(tr(f"dossier {file_id} terminé : {action.state.value}",
-                       f"file {file_id} finished: {action.state.value}"))
-    elif isinstance(action, AwaitHuman):
-        recipients = send_alert(demo, file_id, planned.step_row_id, action)
-        demo.detail(tr(f"attend la décision du rôle {action.role} — alerte envoyée à "
-                       f"{', '.join(recipients)}",
-                       f"waits for role {action.role} — alert sent to {', '.join(recipients)}"))
-
-
-def send_alert(demo: Demo, file_id: int, step_row_id: int | None,
-               action: AwaitHuman) -> list[str]:
+def alert_note(demo: Demo, step_run_id: str) -> str:
+    """Who the flow alerted for this step, and the `.eml` file it wrote."""
     with demo.factory() as s:
-        recipients = [u.email for u in users_with_role(s, action.role)]
-        file = service.get_file(s, file_id)
-        customer = s.get(Customer, file.customer_id)
-        file_label = f"{file_id} — {customer.display_name if customer else '?'}"
-    if not recipients:
-        return []
-    alert = StepAlert(file_id=str(file_id), file_label=file_label, step_id=str(step_row_id),
-                      step_label=step_label(demo, file_id, action.step_id), role=action.role,
-                      due_at=action.due_at)
-    settings = get_settings()
-    message = build_step_alert(alert, recipients, secret=settings.resolved_secret_key(),
-                               base_url="http://127.0.0.1:8000", link_valid_hours=72,
-                               language=current_language())
-    make_mailer(demo.factory, demo.outbox_dir).send(message, alert_key(alert))
-    return recipients
+        mail = s.scalars(select(SentMail).where(
+            SentMail.idempotency_key == step_alert_key(step_run_id))).first()
+        if mail is None:
+            return tr("aucun destinataire pour ce rôle", "nobody holds that role")
+        recipients, name = ", ".join(mail.recipients), outbox_file_name(mail.message_id)
+    return tr(f"alerte envoyée à {recipients} (outbox/{name})",
+              f"alert sent to {recipients} (outbox/{name})")
+

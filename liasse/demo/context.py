@@ -46,6 +46,9 @@ class Demo:
     facts: dict[str, Any] = field(default_factory=dict)  # figures for the summary
     actions: Any = None  # the product's `flows.actions.ActionContext` (invoice_pipeline)
     engine: Any = None  # the product's `flows.file_engine.DbFileEngine` (circuit_driver)
+    stack: Any = None  # the running `flows.local_stack.LocalStack` (orchestration)
+    runs: dict[int, Any] = field(default_factory=dict)  # file id -> its flow run id
+    reported: set[int] = field(default_factory=set)  # step rows already told (circuit_driver)
 
     # --- where things go ------------------------------------------------------------------
     @property

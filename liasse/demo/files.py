@@ -1,11 +1,16 @@
-"""Chapter 4: customer files on the default circuit.
+"""Chapter 4: customer files on the default circuit, each driven by its Prefect flow run.
+
+Every file gets a run of the `customer-file` deployment, served in a child process like
+`liasse serve` does (`liasse.demo.orchestration`): the run does the automatic steps as Prefect
+tasks (the product's handlers, `flows.actions`), e-mails the alert of each human step to the
+outbox and suspends; each decision below is recorded, then resumes the run
+(`liasse.demo.circuit_driver`).
 
 - the private customer's file goes all the way: order form and proof approved, contract drafted,
   reviewed, signed by SMS code (customer then sales manager), then the invoice steps — issue,
-  seal, archive, send, (no) Chorus Pro deposit — and the file closes approved; every automatic
-  step is the product's own handler (`flows.actions`, run by `flows.file_engine`);
+  seal, archive, send, (no) Chorus Pro deposit — and the file closes approved, its run Completed;
 - the company's supporting document is rejected with a reason: the file goes back a step;
-- the third-party payer's and the German company's files wait on a human step (see
+- the third-party payer's and the German company's files stay suspended on a human step (see
   `liasse steps pending`); a prospect's file is refused (prospects are never invoiced).
 """
 
@@ -26,6 +31,7 @@ from liasse.demo import circuit_driver as drive
 from liasse.demo import invoice_pipeline as pipeline
 from liasse.demo import paper
 from liasse.demo.context import Demo
+from liasse.demo.orchestration import served_flows
 from liasse.demo.signing import contract_steps
 from liasse.settings import get_settings
 
@@ -46,15 +52,19 @@ def happy_path(circuit: Circuit) -> list[str]:
 
 
 def start(demo: Demo, circuit: Circuit, who: str) -> int:
+    """Open the file, then create its flow run (picked up by the served deployment)."""
     with demo.tx() as s:
         customer = get_customer(s, demo.customers[who])
         file = service.start_file(s, customer_id=customer.id, circuit=circuit,
                                   actor=demo.staff["rep"])
         file_id, name, version = file.id, customer.display_name, file.circuit_version
+        if who == "person":  # what the file will invoice, once signed (a draft)
+            prepare_for_file(s, file_id, invoice_draft(demo), demo.profile,
+                             actor=demo.staff["rep"])
     demo.files[who] = file_id
     demo.ok(f"dossier {file_id} ouvert pour {name} (circuit {circuit.name} v{version})",
             f"file {file_id} opened for {name} (circuit {circuit.name} v{version})")
-    drive.announce(demo, file_id)
+    drive.start_run(demo, file_id)
     return file_id
 
 
@@ -79,18 +89,17 @@ def proof_attached(demo: Demo, who: str, title: str) -> None:
                  f"customer:{demo.customers[who]}")
 
 
-def invoice_steps(demo: Demo, file_id: int) -> None:
-    """invoice_render -> invoice_seal -> invoice_archive -> invoice_send -> invoice_deposit,
-    each run by the product's handler; what to invoice is prepared first (a draft)."""
-    data = {"customer": demo.customers["person"], "lines": [
+def invoice_draft(demo: Demo) -> dict:
+    return {"customer": demo.customers["person"], "lines": [
         {"description": line.name, "quantity": str(line.quantity),
          "unit_price": str(line.unit_price), "vat_rate": str(line.vat_rate),
          "kind": "subscription" if "Abonnement" in line.name else "item"}
         for line in paper.ORDER_LINES]}
-    with demo.tx() as s:
-        prepare_for_file(s, file_id, data, demo.profile, actor=demo.staff["rep"])
-    for action in ("render", "seal", "archive", "send", "deposit"):
-        drive.run_automatic(demo, file_id, action)
+
+
+def invoice_issued(demo: Demo, file_id: int) -> None:
+    """The flow ran invoice_render -> seal -> archive -> send -> deposit after the signature;
+    note the sealed invoice for the summary (its PDF, from the blob store, goes to pdf/)."""
     with demo.factory() as s:
         sealed = linked(s, file_id, "invoice_sealed")
     assert sealed is not None
@@ -106,12 +115,19 @@ def find_archived(demo: Demo, number: str) -> list[int]:
 def walk_files(demo: Demo) -> None:
     demo.chapter(4, "Dossiers clients sur le circuit standard",
                  "Customer files on the default circuit")
+    with served_flows(demo):
+        _walk(demo)
+
+
+def _walk(demo: Demo) -> None:
     circuit = default_circuit()
     path = " → ".join(happy_path(circuit))
     demo.say(f"Circuit « {circuit.name} » : {path}", f"Circuit '{circuit.name}': {path}")
     for who in ("person", "company", "payer", "eu"):
         start(demo, circuit, who)
     _refuse_prospect(demo, circuit)
+    for who in ("person", "company", "payer", "eu"):  # the four runs start side by side
+        drive.settle(demo, demo.files[who])
 
     demo.say("— Dossier de Claire Dubois, jusqu'au bout", "— Claire Dubois's file, end to end",
              style="bold")
@@ -120,7 +136,7 @@ def walk_files(demo: Demo) -> None:
     drive.decide(demo, demo.files["person"], demo.staff["documents_checker"], approve=True,
                  reason="Justificatif lisible et à jour")
     contract_steps(demo, demo.files["person"])
-    invoice_steps(demo, demo.files["person"])
+    invoice_issued(demo, demo.files["person"])
 
     demo.say("— Librairie du Parc : pièce refusée, retour au bon de commande",
              "— Librairie du Parc: document refused, back to the order form", style="bold")

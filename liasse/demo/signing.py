@@ -16,6 +16,7 @@ import httpx
 from connectors.sms.fake_twilio import FakeTwilioServer
 from dossiers.i18n import tr
 from flows.actions.sign import session_of
+from flows.file_engine import on_signing_outcome
 from liasse.demo import circuit_driver as drive
 from liasse.demo.context import Demo
 from liasse.demo.invoice_pipeline import actions as pipeline_actions
@@ -32,14 +33,15 @@ MANAGER_BROWSER = RequestContext("198.51.100.20", "Mozilla/5.0 (responsable, dé
 
 
 def contract_steps(demo: Demo, file_id: int) -> None:
-    """contract_draft (automatic) -> contract_review (human) -> signature (automatic): the
-    product drafts the contract and opens the signing session; the signers sign here."""
-    drive.run_automatic(demo, file_id, "render")
+    """contract_draft (automatic, run by the flow before this) -> contract_review (human) ->
+    signature (automatic): approving the review resumes the run, which opens the signing session
+    (invitations e-mailed) and suspends; the signers sign here; the signing service's hook
+    (`flows.file_engine.on_signing_outcome`, as in the portal) resumes the run, which finishes
+    the signature step and runs the invoice steps."""
     drive.decide(demo, file_id, demo.staff["contract_manager"], approve=True,
                  reason="Clauses conformes au bon de commande")
-    drive.run_automatic(demo, file_id, "sign")  # session opened, invitations e-mailed
     sign(demo, file_id)
-    drive.run_automatic(demo, file_id, "sign")  # the step sees the session completed
+    drive.settle(demo, file_id)
 
 
 @contextmanager
@@ -77,9 +79,14 @@ def sign(demo: Demo, file_id: int) -> None:
                    f"signing session {reference} opened (evidence page appended)"))
     phones = [signer.phone_e164 for signer in opened.signers]
     names = [signer.full_name for signer in opened.signers]
-    outcomes: list[SessionOutcome] = []  # the completion hook: how the circuit hears of it
+    outcomes: list[SessionOutcome] = []
+
+    def completed(outcome: SessionOutcome) -> None:  # the completion hook: the run resumes
+        outcomes.append(outcome)
+        on_signing_outcome(outcome)
+
     with (fake_twilio(demo) as twilio,
-          signing_service(demo.factory, get_settings(), on_outcome=outcomes.append) as service):
+          signing_service(demo.factory, get_settings(), on_outcome=completed) as service):
         for position, browser in ((1, CUSTOMER_BROWSER), (2, MANAGER_BROWSER)):
             token = service.signer_token(reference, position)
             shown = service.view(token, browser)

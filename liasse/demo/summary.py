@@ -19,6 +19,7 @@ from dossiers.files.models import CustomerFile, FileStep
 from dossiers.i18n import tr
 from dossiers.invoicing.models import Invoice
 from liasse.demo.context import Demo
+from liasse.demo.orchestration import watch_afterwards
 from signing.settings import SigningSettings
 
 SUMMARY_FILE = "demo-summary.json"
@@ -106,3 +107,4 @@ def _where(demo: Demo) -> None:
         "liasse archive find"
     demo.say(f"Pour explorer : export LIASSE_HOME={home} puis {commands}.",
              f"To explore: export LIASSE_HOME={home} then {commands}.", style="dim")
+    watch_afterwards(demo)

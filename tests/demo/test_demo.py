@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from connectors.mail.alerts import step_alert_key
+from connectors.mail.models import SentMail
 from documents.facturx.check import check_facturx
 from dossiers.db import make_engine, make_session_factory
 from dossiers.deposits import ChorusDeposit, DepositState
@@ -72,6 +75,47 @@ def test_summary_counts(run) -> None:
     assert s["facts"]["archive_verify"] == {"ok": True, "checked": 8}
     assert s["facts"]["vies"] == "valid"
     assert s["facts"]["contract_verification"]["kinds"] == ["signature", "signature", "seal"]
+
+
+def prefect_rows(home: Path, sql: str) -> list[tuple]:
+    """Rows of the demo's Prefect server database (`<home>/prefect/prefect.db`)."""
+    connection = sqlite3.connect(home / "prefect" / "prefect.db")
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def test_files_move_through_real_customer_file_flow_runs(run) -> None:
+    home, out, s = run
+    assert re.search(r"Prefect UI while the demo runs: http://127\.0\.0\.1:\d+/runs", out)
+    assert re.search(r"Prefect run 'file-1': http://127\.0\.0\.1:\d+/runs/flow-run/[0-9a-f-]{36}",
+                     out)
+    assert "file 1 finished: approved — run Completed" in out
+    runs = prefect_rows(home, "SELECT fr.name, fr.state_name FROM flow_run fr JOIN flow f "
+                              "ON f.id = fr.flow_id WHERE f.name = 'customer-file' ORDER BY 1")
+    # the closed file's run completed; the three waiting files' runs stay suspended
+    assert runs == [("file-1", "Completed"), ("file-2", "Suspended"), ("file-3", "Suspended"),
+                    ("file-4", "Suspended")]
+    tasks = prefect_rows(home, "SELECT tr.name, tr.state_name FROM task_run tr JOIN flow_run fr "
+                               "ON fr.id = tr.flow_run_id WHERE fr.name = 'file-1'")
+    assert {state for _, state in tasks} == {"Completed"}
+    actions = [re.sub(r"-\d+$", "", name) for name, _ in tasks if not name.startswith("alert-")]
+    # the contract drafted, the signature opened then finished, the five invoice steps: each
+    # a task of the run, none twice (the demo process ran none of them)
+    assert sorted(actions) == sorted(["render", "sign", "sign", "render", "seal", "archive",
+                                      "send", "deposit"])
+    alerts = [name for name, _ in tasks if name.startswith("alert-")]
+    assert len(alerts) == len(set(alerts)) == 3  # order form, documents, contract review
+    engine = make_engine(f"sqlite:///{home / 'liasse.db'}")
+    try:
+        with make_session_factory(engine)() as session:
+            keys = set(session.scalars(select(SentMail.idempotency_key)))
+    finally:
+        engine.dispose()
+    for name in alerts:  # each alert task's mail is in the mail ledger (and the outbox)
+        assert step_alert_key(name.removeprefix("alert-")) in keys, (name, sorted(keys))
+    assert s["facts"]["prefect_home"] == str((home / "prefect").resolve())
 
 
 def test_invoice_numbers_are_consecutive_and_every_pdf_passes_facturx(run) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from dossiers.db import make_engine
 from flows.local_server import LocalPrefectServer
+from flows.local_stack import child_pids
 
 REPO = Path(__file__).resolve().parents[2]
 PG = "postgres@127.0.0.1:5432"
@@ -47,21 +48,6 @@ def is_suspended(state: State) -> bool:
 
 def thread_count(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/task"))
-
-
-def child_pids(pid: int) -> list[int]:
-    """Direct children of `pid` (Linux /proc; psutil is not installed)."""
-    children = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            children.append(int(entry))
-    return children
 
 
 def wait_until_no_children(pid: int, timeout: float = 30) -> list[int]:
