@@ -34,5 +34,16 @@ def session_factory() -> sessionmaker[Session]:
     return make_session_factory(engine)
 
 
+def clear_caches() -> None:
+    """Forget the settings and what this process built from them (database engine, signing
+    PKI): the next command reads the environment again. For a process that changes
+    `LIASSE_*` between commands (the demo, tests)."""
+    from signing.pki.context import default_signing_pki
+    from signing.settings import get_signing_settings
+
+    for cached in (get_settings, session_factory, default_signing_pki, get_signing_settings):
+        cached.cache_clear()
+
+
 class NotMigrated(LiasseError):
     exit_code = 9

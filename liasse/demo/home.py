@@ -60,10 +60,5 @@ def use_embedded_defaults(home: Path) -> list[str]:
 def clear_setting_caches() -> None:
     """Settings and what is built from them are cached per process: rebuild them for `home`."""
     from liasse.cli import context
-    from liasse.settings import get_settings
-    from signing.pki.context import default_signing_pki
-    from signing.settings import get_signing_settings
 
-    for cached in (get_settings, context.session_factory, default_signing_pki,
-                   get_signing_settings):
-        cached.cache_clear()
+    context.clear_caches()

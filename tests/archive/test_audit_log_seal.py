@@ -33,14 +33,12 @@ from dossiers.errors import IntegrityFailure
 from flows.archive import audit_log_export_flow
 from liasse.cli import context
 from liasse.cli.main import root
-from liasse.settings import get_settings
 from signing.cades import seal_bytes, verify_detached
 from signing.pades.profile import PadesLevel, PadesProfile
 from signing.pades.seal import CompanySeal
 from signing.pki import demo_pki
-from signing.pki.context import SigningPki, default_signing_pki
+from signing.pki.context import SigningPki
 from signing.pki.seal_credentials import load_seal_signer
-from signing.settings import get_signing_settings
 from tests.signing.certomancer_pki import running_test_pki
 from tests.signing.conftest import make_signing_pki
 
@@ -132,12 +130,6 @@ def test_seal_by_a_certificate_outside_the_trust_roots_fails(
 
 
 # --- the embedded defaults: flow body and CLI, demo PKI under LIASSE_HOME ----------------------
-def _clear_caches() -> None:
-    for cached in (get_settings, context.session_factory, default_signing_pki,
-                   get_signing_settings):
-        cached.cache_clear()
-
-
 def _embedded_env(monkeypatch: pytest.MonkeyPatch, home: Path, database_url: str) -> None:
     for name in ("LIASSE_TRUST_ROOTS", "LIASSE_SEAL_CERT", "LIASSE_TSA_URL",
                  "LIASSE_SIGNING_CA_CERT"):
@@ -145,13 +137,13 @@ def _embedded_env(monkeypatch: pytest.MonkeyPatch, home: Path, database_url: str
     monkeypatch.setenv("LIASSE_HOME", str(home))
     monkeypatch.setenv("LIASSE_DATABASE_URL", database_url)
     monkeypatch.setenv("LIASSE_ARCHIVE_BACKEND", "local")
-    _clear_caches()
+    context.clear_caches()
 
 
 @pytest.fixture
 def cleared_caches() -> Iterator[None]:
     yield
-    _clear_caches()
+    context.clear_caches()
 
 
 def _cli(*args: str) -> str:

@@ -21,7 +21,6 @@ from dossiers.db import make_engine, make_session_factory
 from dossiers.errors import IntegrityFailure
 from liasse.cli import context
 from liasse.cli.main import root
-from liasse.settings import get_settings
 
 from .support import add_customer, corrupt_object
 
@@ -31,12 +30,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
     monkeypatch.setenv("LIASSE_DATABASE_URL", "")
     monkeypatch.setenv("LIASSE_ARCHIVE_BACKEND", "local")
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
     migrate.upgrade(f"sqlite:///{(tmp_path / 'liasse.db').resolve()}")
     yield tmp_path
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
 
 
 def _seed(home: Path) -> tuple[Archive, list[int]]:
@@ -105,8 +102,7 @@ def test_corruption_exits_7_with_one_line_and_verify_export_needs_no_database(
         for item in source.infolist():
             target.writestr(item, b"x" if item.filename.endswith(".pdf") else source.read(item))
     os.environ["LIASSE_HOME"] = str(tmp_path_factory.mktemp("nodb"))  # restored by monkeypatch
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
     assert "2 document(s)" in _run("verify-export", str(zip_path))
     result = CliRunner().invoke(root, ["archive", "verify-export", str(forged)])
     assert isinstance(result.exception, IntegrityFailure)

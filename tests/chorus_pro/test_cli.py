@@ -35,7 +35,6 @@ from .helpers import (
 @pytest.fixture
 def cli_env(tmp_path: Path, server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
     from liasse.cli import context
-    from liasse.settings import get_settings
 
     url = f"sqlite:///{tmp_path / 'liasse.db'}"
     migrate.upgrade(url)
@@ -54,11 +53,9 @@ def cli_env(tmp_path: Path, server_url: str, monkeypatch: pytest.MonkeyPatch) ->
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
     yield env
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
 
 
 def test_chorus_commands(

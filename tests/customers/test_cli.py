@@ -48,8 +48,7 @@ def cli(db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
     monkeypatch.setenv("LIASSE_LANGUAGE", "fr")
     monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
 
     def run(*args: str) -> Run:
         monkeypatch.setattr(sys, "argv", ["liasse", *args])
@@ -63,8 +62,7 @@ def cli(db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
     yield run
     context.session_factory().kw["bind"].dispose()
-    context.session_factory.cache_clear()
-    get_settings.cache_clear()
+    context.clear_caches()
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from liasse.cli import context
 from liasse.cli.main import root
-from liasse.settings import get_settings
 from liasse.vat_checks import check_customer_vat, needs_vies_check
 
 from .support import count, customer_data
@@ -148,8 +147,7 @@ def cli(db: sessionmaker[Session], staff: None, vies_server: tuple[FakeVies, str
     monkeypatch.setenv("LIASSE_VIES_URL", vies_server[1])
     monkeypatch.setenv("LIASSE_VIES_TIMEOUT_SECONDS", "2")
     monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
     runner = CliRunner()
 
     def run(*args: str):
@@ -158,8 +156,7 @@ def cli(db: sessionmaker[Session], staff: None, vies_server: tuple[FakeVies, str
         return result
 
     yield run
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
 
 
 BELGIAN = ["customers", "add", "--sales-rep", "rep1", "--company", "--company-name",

@@ -19,7 +19,6 @@ from dossiers.audit import AuditEvent
 from dossiers.files.models import CustomerFile, FileDocument, FileStep
 from dossiers.files.states import FileState, StepState
 from liasse.cli import context, main
-from liasse.settings import get_settings
 
 from . import pdfs
 from .helpers import CIRCUITS_DIR, seed
@@ -47,8 +46,7 @@ def cli(db: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(context.console, "soft_wrap", True)
     monkeypatch.setattr(context.console, "_width", 240)  # tables: room for every column
     _stamp_as_migrated(db)
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
 
     def run(*args: str) -> Result:
         capsys.readouterr()
@@ -63,8 +61,7 @@ def cli(db: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     yield run
     context.session_factory().kw["bind"].dispose()
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
 
 
 def _stamp_as_migrated(db: sessionmaker[Session]) -> None:

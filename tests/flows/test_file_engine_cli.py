@@ -40,10 +40,8 @@ def cli_on_world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     url = engine.url.render_as_string(hide_password=False)
     command.stamp(migrate.alembic_config(url), "head")  # schema from create_all, as at head
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
-    from liasse.settings import get_settings
 
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
     yield world
     context.session_factory.cache_clear()
 

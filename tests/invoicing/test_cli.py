@@ -20,7 +20,6 @@ from dossiers.customers.models import CustomerType
 from dossiers.errors import ValidationError
 from liasse.cli import context
 from liasse.cli.main import root
-from liasse.settings import get_settings
 
 INVOICE = {
     "customer": None,
@@ -40,8 +39,7 @@ def cli(db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     url = db_engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
     command.stamp(migrate.alembic_config(url), "head")  # schema from create_all, as at head
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
     runner = CliRunner()
 
     def run(*args: str):
@@ -50,8 +48,7 @@ def cli(db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return result
 
     yield run
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
 
 
 def test_issue_show_list_credit_render_check(cli, make_customer, tmp_path: Path) -> None:

@@ -35,7 +35,6 @@ from liasse.invoice_documents import (
     issue_with_vies,
     seller_from_profile,
 )
-from liasse.settings import get_settings
 from liasse.vat_checks import ViesPolicy, ViesRefusal, refresh_for_draft
 
 UNKNOWN_BE = "BE0776091951"  # well-formed, not registered in the fake VIES
@@ -229,8 +228,7 @@ def cli(db_engine, vies_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
     monkeypatch.setenv("LIASSE_VIES_URL", vies_server[1])
     monkeypatch.setenv("LIASSE_VIES_TIMEOUT_SECONDS", "2")
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
     runner = CliRunner()
 
     def run(*args: str):
@@ -239,8 +237,7 @@ def cli(db_engine, vies_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         return result
 
     yield run
-    get_settings.cache_clear()
-    context.session_factory.cache_clear()
+    context.clear_caches()
 
 
 def test_cli_issue_refuses_invalid_and_warns_unverified(cli, db, make_customer, fake_vies,

@@ -13,19 +13,6 @@ from typer.testing import CliRunner
 
 from liasse.cli import context
 from liasse.cli.main import root
-from liasse.settings import get_settings
-from signing.pki.context import default_signing_pki
-from signing.settings import get_signing_settings
-
-
-def _clear_caches() -> None:
-    for cached in (
-        get_settings,
-        context.session_factory,
-        default_signing_pki,
-        get_signing_settings,
-    ):
-        cached.cache_clear()
 
 
 @pytest.fixture
@@ -42,10 +29,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LIASSE_HOME", str(home))
     monkeypatch.setenv("LIASSE_SECRET_KEY", "cli-test-secret")
-    _clear_caches()
+    context.clear_caches()
     run("db", "upgrade")  # the real migration creates the signing tables
     yield home
-    _clear_caches()
+    context.clear_caches()
 
 
 def run(*args: str) -> str:
