@@ -26,6 +26,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def prefect_environment(home: Path, api_url: str | None = None, **extra: str) -> dict[str, str]:
     """Environment for a Prefect process of this installation (server, serve, worker, CLI)."""
     env = dict(os.environ)
@@ -103,12 +113,7 @@ class LocalPrefectServer:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, grace=15)
         self.process = None
 
     def __enter__(self) -> LocalPrefectServer:

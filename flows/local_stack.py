@@ -30,7 +30,7 @@ from types import TracebackType
 from prefect import get_client
 from prefect.exceptions import ObjectNotFound
 
-from flows.local_server import LocalPrefectServer, prefect_environment
+from flows.local_server import LocalPrefectServer, prefect_environment, stop_process
 from flows.serve import ENGINE_DEFAULTS
 
 SERVE_FLOWS = "from flows.serve import serve_flows; serve_flows(limit={limit})"
@@ -164,13 +164,9 @@ class LocalStack:
     def stop(self, grace: float = 20, drain_seconds: float = 30) -> None:
         self.drain(drain_seconds)
         for child in self.children:
-            child.terminate()
+            child.terminate()  # all at once; each then gets its grace
         for child in self.children:
-            try:
-                child.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            stop_process(child, grace)
         self.children = []
         if self.server is not None:
             self.server.stop()

@@ -29,7 +29,7 @@ from dossiers.files.states import DecisionKind
 from dossiers.i18n import tr
 from flows import control
 from flows.customer_file import suspension_key
-from flows.engine import Done, StepDecision, WaitHuman
+from flows.engine import Done, NextAction, StepDecision, WaitHuman
 from flows.file_engine import DbFileEngine, record_decision
 from liasse.demo.context import Demo
 from liasse.demo.invoice_pipeline import actions
@@ -101,9 +101,8 @@ def decide(demo: Demo, file_id: int, login: str, *, approve: bool,
 
 def settle(demo: Demo, file_id: int) -> None:
     """Wait for the run to catch up with the database, then tell what it did."""
-    run = wait_for_run(demo, file_id)
+    run, action = wait_for_run(demo, file_id)
     report_automatic_steps(demo, file_id)
-    action = engine(demo).next_action(str(file_id))
     if isinstance(action, Done):
         demo.detail(tr(f"dossier {file_id} terminé : {action.outcome} — exécution "
                        f"{run.state_name}", f"file {file_id} finished: {action.outcome} — run "
@@ -117,21 +116,19 @@ def settle(demo: Demo, file_id: int) -> None:
         demo.detail(tr(f"dossier {file_id} : exécution suspendue, attend {action.document}",
                        f"file {file_id}: run suspended, waits for {action.document}"))
 
-def wait_for_run(demo: Demo, file_id: int) -> FlowRun:
+def wait_for_run(demo: Demo, file_id: int) -> tuple[FlowRun, NextAction]:
     """Poll until the file's run is suspended on the step the database says the file waits
-    for, or completed once the file is done; a failed run or a timeout raises."""
+    for, or completed once the file is done; returns the run and that action. A failed run or
+    a timeout raises."""
     run_id, deadline = demo.runs[file_id], time.monotonic() + TRANSITION_SECONDS
     with get_client(sync_client=True) as client:
         while True:
             run, action = client.read_flow_run(run_id), engine(demo).next_action(str(file_id))
             state = run.state
             if state is not None:
-                if isinstance(action, Done) and state.is_completed():
-                    return run
-                if (not isinstance(action, Done) and state.is_paused()
-                        and state.state_details.pause_key
-                        == suspension_key(getattr(action, "step_run_id", ""))):
-                    return run
+                if (state.is_completed() if isinstance(action, Done) else state.is_paused()
+                        and state.state_details.pause_key == suspension_key(action.step_run_id)):
+                    return run, action
                 if state.is_final():
                     raise RuntimeError(tr(
                         f"l'exécution du dossier {file_id} a échoué ({state.name}: "
