@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-import dossiers.all_models  # noqa: F401
+import application.schema.all_models  # noqa: F401
 from connectors.chorus_pro.checks import xsd_only_check
 from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.deposit import Depositor, DepositRequest

@@ -22,14 +22,14 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-import dossiers.all_models  # noqa: F401
+import application.schema.all_models  # noqa: F401
+from application.invoicing.issuing import issue_checked, seller_from_profile
 from documents.profile import demo_profile
 from dossiers.customers.models import Customer, CustomerType
 from dossiers.db import Base, make_engine, make_session_factory, transaction
 from dossiers.invoicing.models import Invoice
 from dossiers.invoicing.service import issue_invoice
 from dossiers.staff.models import StaffUser
-from liasse.invoice_documents import issue_checked, seller_from_profile
 
 PG_ADMIN_URL = os.environ.get(
     "LIASSE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

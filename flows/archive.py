@@ -13,20 +13,19 @@ from typing import Any
 
 from prefect import flow
 
-from connectors.archive import ArchiveSettings, open_store
+from application.services import Services, build_services
+from connectors.archive import ArchiveSettings
 from dossiers.archive import Archive, export_audit_segment, retention_sweep, verify_rolling
-from dossiers.db import make_engine, make_session_factory
-from liasse.settings import get_settings
 from signing.cades import seal_bytes
 
 
+def _services() -> Services:
+    """The flow run's composition root (no Chorus Pro or VIES needed here)."""
+    return build_services(chorus=None, vies=None)
+
+
 def _archive() -> tuple[Archive, ArchiveSettings]:
-    config = ArchiveSettings()
-    base = get_settings()
-    base.ensure_home()
-    factory = make_session_factory(make_engine(base.resolved_database_url))
-    store = open_store(config, default_dir=base.archive_dir)
-    return Archive(db=factory, backend=store, policy=config.retention_policy()), config
+    return _services().archive, ArchiveSettings()
 
 
 @flow(name="retention_sweep", log_prints=True)
@@ -56,8 +55,12 @@ def audit_log_export_flow(seal: bool = True) -> dict[str, Any] | None:
     The seal is the configured company seal (the demo PKI's when none is configured), so the
     log's integrity can be proved from the archive alone, without trusting the database.
     """
-    archive, _ = _archive()
-    exported = export_audit_segment(archive, seal=seal_bytes if seal else None,
+    services = _services()
+
+    def company_seal(data: bytes) -> bytes:
+        return seal_bytes(data, services.seal)
+
+    exported = export_audit_segment(services.archive, seal=company_seal if seal else None,
                                     actor="flow:audit_log_export")
     if exported is None:
         return None

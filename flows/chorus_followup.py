@@ -14,11 +14,11 @@ from typing import Any
 
 from prefect import flow
 
+from application.services import build_services
 from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.followup import OnProblem, poll_once
 from connectors.chorus_pro.settings import ChorusSettings
-from dossiers.db import make_engine, make_session_factory, utcnow
-from liasse.settings import get_settings
+from dossiers.db import utcnow
 
 
 def _print_problem(invoice_number: str, reason: str) -> None:
@@ -33,9 +33,7 @@ def _load(path: str) -> OnProblem:
 @flow(name="chorus_followup", log_prints=True)
 def chorus_followup_flow(force: bool = False, problem_handler: str | None = None) -> dict[str, Any]:
     """Poll the deposits that are due; rejections go to `problem_handler`."""
-    base = get_settings()
-    base.ensure_home()
-    sessions = make_session_factory(make_engine(base.resolved_database_url))
+    sessions = build_services(chorus=None, vies=None).factory
     on_problem = _load(problem_handler) if problem_handler else _print_problem
     settings = ChorusSettings()
     reminder = settings.password_reminder(utcnow().date())

@@ -29,7 +29,7 @@ from prefect.flow_runs import resume_flow_run
 
 from dossiers.errors import ConflictError, IllegalTransition, NotFound, ValidationError
 from flows.customer_file import RECONCILE_ACTOR, suspension_key
-from flows.engine import Done, FileEngine, StepDecision
+from flows.file_engine_protocol import Done, FileEngine, StepDecision
 
 CUSTOMER_FILE_DEPLOYMENT = "customer-file/customer-file"
 

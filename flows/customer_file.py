@@ -19,7 +19,7 @@ import re
 from prefect import flow, get_run_logger
 from prefect.flow_runs import suspend_flow_run
 
-from flows.engine import Automatic, Done, StepDecision, WaitCustomer, WaitHuman
+from flows.file_engine_protocol import Automatic, Done, StepDecision, WaitCustomer, WaitHuman
 from flows.runtime import current_runtime
 from flows.tasks import apply_decision, run_automatic_step, send_step_alert
 
@@ -84,7 +84,8 @@ def customer_file(file_id: str) -> str:
             )
         if action.step_run_id in decided:
             # A spent key replays its input forever: the domain must give every new wait a new
-            # step_run_id (see flows.engine). Stop instead of re-applying the same decision.
+            # step_run_id (see flows.file_engine_protocol). Stop instead of re-applying the
+            # same decision.
             raise RuntimeError(f"file {file_id} waits again on decided {action.step_run_id!r}")
         apply_decision.with_options(task_run_name=f"decision-{action.step_run_id}")(
             file_id, decision

@@ -4,7 +4,7 @@
 (`parent_invoice_ref`) and records the claim's reason; its flow run then places the legal hold
 on the invoice's archived documents (first step, `legal_hold`), waits for the `disputes` role
 to choose the outcome (credit note, correction, or rejection of the claim), runs it, and on
-closing releases the hold (`flows.file_engine`: a finished dispute file releases its hold
+closing releases the hold (`flows.db_file_engine`: a finished dispute file releases its hold
 unless another open dispute covers the same invoice). Refused: an unknown or draft invoice,
 an empty reason, a second open dispute on the same invoice.
 """

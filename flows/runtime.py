@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.mail import Mailer, make_mailer
 from dossiers.db import make_engine, make_session_factory
-from flows.engine import FileEngine, SlaSource
+from flows.file_engine_protocol import FileEngine, SlaSource
 from flows.settings import FlowSettings
 
 
@@ -44,7 +44,7 @@ def import_factory(path: str) -> Callable[..., Any]:
 
 
 def runtime_from_environment() -> Runtime:
-    from liasse.settings import get_settings
+    from application.settings import get_settings
 
     settings = get_settings()
     flow_settings = FlowSettings()

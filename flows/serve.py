@@ -71,8 +71,8 @@ def runner_deployments(path: Path = PREFECT_YAML) -> list[RunnerDeployment]:
 
 #: What the served flow runs use unless the environment says otherwise (they inherit it).
 ENGINE_DEFAULTS = {
-    "LIASSE_FILE_ENGINE": "flows.file_engine:make_file_engine",
-    "LIASSE_SLA_SOURCE": "flows.file_engine:make_sla_source",
+    "LIASSE_FILE_ENGINE": "flows.db_file_engine:make_file_engine",
+    "LIASSE_SLA_SOURCE": "flows.db_file_engine:make_sla_source",
 }
 
 

@@ -1,4 +1,4 @@
-"""Settings of the flows, read from `LIASSE_*` variables (to be merged into `liasse.settings`).
+"""Settings of the flows, read from `LIASSE_*` variables (to be merged into `application.settings`).
 
 `file_engine` names the factory that builds the domain engine inside a worker process, because
 a flow run started by a worker or `serve` cannot receive Python objects: it imports them.
@@ -20,11 +20,11 @@ class FlowSettings(BaseSettings):
         default=72, ge=1, description="How long a step link in an alert mail stays valid."
     )
     file_engine: str = Field(
-        default="flows.file_engine:make_file_engine",
+        default="flows.db_file_engine:make_file_engine",
         description="`module:callable(session_factory) -> FileEngine` used by the flows.",
     )
     sla_source: str = Field(
-        default="flows.file_engine:make_sla_source",
+        default="flows.db_file_engine:make_sla_source",
         description="`module:callable(session_factory) -> SlaSource` used by SLA reminders.",
     )
     work_pool: str = Field(default="liasse", description="Prefect process work pool name.")

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from connectors.mail.alerts import StepAlert
 from flows.control import resume_stale_runs
-from flows.engine import OverdueStep
+from flows.file_engine_protocol import OverdueStep
 from flows.runtime import current_runtime
 from flows.tasks import deliver_alert
 

@@ -13,7 +13,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from connectors.mail.alerts import StepAlert, alert_key, build_step_alert
-from flows.engine import AlertContext, StepDecision, WaitHuman
+from flows.file_engine_protocol import AlertContext, StepDecision, WaitHuman
 from flows.runtime import current_runtime
 
 

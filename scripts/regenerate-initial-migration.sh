@@ -4,12 +4,12 @@
 # The teams.lead_id foreign key closes a cycle with staff_users.team_id, so it is added last.
 set -e
 cd "$(dirname "$0")/.."
-rm -f dossiers/migrations/versions/*_initial_schema.py /tmp/gen.db
+rm -f application/schema/migrations/versions/*_initial_schema.py /tmp/gen.db
 .venv/bin/python -c "
 from dossiers import migrate
 migrate.revision('sqlite:////tmp/gen.db', 'initial schema')
 " | tail -1
-f=$(ls dossiers/migrations/versions/*_initial_schema.py)
+f=$(ls application/schema/migrations/versions/*_initial_schema.py)
 python3 - "$f" <<'PY'
 import sys, re
 p = sys.argv[1]

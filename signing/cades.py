@@ -61,17 +61,10 @@ async def _await(factory: Callable[[], Awaitable[T]]) -> T:
     return await factory()
 
 
-def _default_seal() -> CompanySeal:
-    from signing.pki.context import default_signing_pki
-
-    return default_signing_pki().company_seal()
-
-
 def seal_bytes(
-    data: bytes, seal: CompanySeal | None = None, *, signing_time: datetime | None = None
+    data: bytes, seal: CompanySeal, *, signing_time: datetime | None = None
 ) -> bytes:
     """A DER CAdES detached signature over `data` by the company seal (B-T if it has a TSA)."""
-    seal = seal or _default_seal()
     attrs = PdfCMSSignedAttributes(signing_time=signing_time or datetime.now(UTC))
     timestamper = seal.profile.timestamper
     try:

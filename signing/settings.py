@@ -1,6 +1,7 @@
 """Signing settings, read from `LIASSE_*` environment variables.
 
-Kept in this package until the lead merges the fields into `liasse.settings.Settings`; names are
+Kept in this package beside `application.settings.Settings` (the signing layer reads them
+without importing the application layer); names are
 already the final `LIASSE_*` ones so nothing changes for operators when that happens. Secrets
 (seal password, Twilio token) come from the environment only.
 """
@@ -59,6 +60,11 @@ class SigningSettings(BaseSettings):
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Portal base URL.")
 
     # --- Twilio (or the bundled fake) ------------------------------------------------------------
+    sms_backend: Literal["fake", "twilio"] = Field(
+        default="fake",
+        description="fake: the bundled fake Twilio (no real SMS is sent); twilio: Twilio, or "
+        "the Twilio-compatible host at LIASSE_TWILIO_BASE_URL.",
+    )
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: SecretStr = SecretStr("fake-twilio-token")
     twilio_from: str = "+33700000000"

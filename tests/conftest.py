@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-import dossiers.all_models  # noqa: F401
+import application.schema.all_models  # noqa: F401
 from dossiers.db import Base, make_engine, make_session_factory
 from dossiers.i18n import set_language
 from tests.vies.fixtures import checker, fake_vies, vies_server  # noqa: F401 (shared fixtures)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from dossiers import migrate
+from application.schema import migrate
 from dossiers.audit import AuditEvent, record
 from dossiers.db import make_engine, make_session_factory, transaction
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
-from dossiers import migrate
+from application.schema import migrate
 from dossiers.db import Base, make_engine
 from tests.conftest import PG_ADMIN_URL
 

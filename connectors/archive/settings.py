@@ -1,6 +1,6 @@
 """Archive settings, read from `LIASSE_ARCHIVE_*` environment variables.
 
-Kept in this package until the lead merges the fields into `liasse.settings.Settings`.
+Kept in this package until the lead merges the fields into `application.settings.Settings`.
 Mappings are JSON in the environment, e.g.
 `LIASSE_ARCHIVE_DOCUMENT_CLASSES='{"invoice": "commercial_10y", "receipt": "tax_6y"}'`.
 """

@@ -37,10 +37,10 @@ from connectors.chorus_pro.errors import (
 from connectors.chorus_pro.models import InvoiceSummary
 from connectors.chorus_pro.preflight import BuyerDirectory, FacturXCheck, check_before_deposit
 from connectors.chorus_pro.reconcile import adopt, find_on_chorus
+from dossiers.chorus_deposits import records
+from dossiers.chorus_deposits.lifecycle import FIRST_POLL, DepositState
+from dossiers.chorus_deposits.models import ChorusDeposit
 from dossiers.db import transaction, utcnow
-from dossiers.deposits import records
-from dossiers.deposits.lifecycle import FIRST_POLL, DepositState
-from dossiers.deposits.models import ChorusDeposit
 from dossiers.errors import ConflictError
 from dossiers.i18n import tr
 

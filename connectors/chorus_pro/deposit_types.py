@@ -9,8 +9,8 @@ import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dossiers.deposits.lifecycle import DepositState
-from dossiers.deposits.models import ChorusDeposit
+from dossiers.chorus_deposits.lifecycle import DepositState
+from dossiers.chorus_deposits.models import ChorusDeposit
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,8 @@ from connectors.chorus_pro.errors import (
 )
 from connectors.chorus_pro.models import FAILED_FLOW_STATES, FlowReport, InvoiceHistory
 from connectors.chorus_pro.reconcile import adopt, find_on_chorus
-from dossiers.db import transaction
-from dossiers.deposits import records
-from dossiers.deposits.lifecycle import (
+from dossiers.chorus_deposits import records
+from dossiers.chorus_deposits.lifecycle import (
     ATTENTION_STATUSES,
     PROBLEM_STATUSES,
     STOP_POLLING_STATUSES,
@@ -44,7 +43,8 @@ from dossiers.deposits.lifecycle import (
     lifecycle_of,
     poll_delay,
 )
-from dossiers.deposits.models import ChorusDeposit
+from dossiers.chorus_deposits.models import ChorusDeposit
+from dossiers.db import transaction
 from dossiers.i18n import tr
 
 S = DepositState

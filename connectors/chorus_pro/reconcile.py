@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.models import InvoiceSummary
-from dossiers.deposits import records
-from dossiers.deposits.lifecycle import DepositState
-from dossiers.deposits.models import ChorusDeposit
+from dossiers.chorus_deposits import records
+from dossiers.chorus_deposits.lifecycle import DepositState
+from dossiers.chorus_deposits.models import ChorusDeposit
 
 
 def find_on_chorus(client: ChorusProClient, invoice_number: str) -> InvoiceSummary | None:

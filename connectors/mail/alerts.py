@@ -1,9 +1,10 @@
 """Step alerts: "a step waits for you", its reminder and its escalation, as e-mails.
 
-Each mail carries a signed link (`dossiers.links.make_token`, purpose `step`) that opens the step
-on the portal; the portal checks it with `read_token(secret, STEP_LINK_PURPOSE, token, max_age)`,
-so the link expires and cannot be reused for another purpose. French by default, English on
-request; a plain-text body with an HTML alternative (escaped: file labels are user input).
+Each mail carries a signed link (`dossiers.signed_links.make_token`, purpose `step`) that
+opens the step on the portal; the portal checks it with
+`read_token(secret, STEP_LINK_PURPOSE, token, max_age)`, so the link expires and cannot be
+reused for another purpose. French by default, English on request; a plain-text body with an
+HTML alternative (escaped: file labels are user input).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from jinja2 import Environment
 
 from dossiers.i18n import tr
-from dossiers.links import make_token
+from dossiers.signed_links import make_token
 
 STEP_LINK_PURPOSE = "step"
 STEP_LINK_PATH = "/steps/open"

@@ -65,6 +65,7 @@ def invoice_html(invoice: FacturXInvoice, profile: CompanyProfile) -> str:
             VatCategory.EXEMPT: tr("Exonéré", "Exempt", lang),
             VatCategory.REVERSE_CHARGE: tr("Autoliq.", "Rev. charge", lang),
             VatCategory.INTRA_EU: tr("Intra-UE", "Intra-EU", lang),
+            VatCategory.EXPORT: "Export",  # outside the EU (G): the same word in both languages
             VatCategory.ZERO: "0 %",
         }.get(category, category.value)
 

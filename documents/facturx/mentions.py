@@ -36,8 +36,8 @@ EXEMPTIONS: dict[VatCategory, tuple[str, str, str | None]] = {
         "VATEX-EU-IC",
     ),
     VatCategory.EXPORT: (
-        "Exonération de TVA, article 262 I du CGI (exportation)",
-        "VAT exempt export, article 262 I of the French tax code",
+        "Exonération de TVA, article 262 I du CGI",
+        "VAT exempt export outside the EU, article 262 I of the French tax code",
         "VATEX-EU-G",
     ),
     VatCategory.OUT_OF_SCOPE: (

@@ -216,3 +216,18 @@ class FacturXInvoice:
     @property
     def is_credit_note(self) -> bool:
         return self.type_code == "381"
+
+    @property
+    def supply_date(self) -> date | None:
+        """The delivery / service date the PDF prints and the XML sends as BT-72.
+
+        The given delivery date; without one, the issue date unless an invoicing period
+        (BT-73/BT-74) dates the supply. The CGI (art. 242 nonies A, 9°) asks for the supply date
+        only when it differs from the issue date, so an undated supply took place on the issue
+        date; one property for both the page and the XML keeps them from disagreeing.
+        """
+        if self.delivery_date:
+            return self.delivery_date
+        if self.period_start or self.period_end:
+            return None
+        return self.issue_date

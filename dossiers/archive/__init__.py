@@ -6,10 +6,10 @@ Public surface (each function takes an `Archive` context: database, store, polic
 `verify_bundle`. The store interface is `ArchiveStore`; connectors live in `connectors.archive`.
 """
 
+from dossiers.archive.archive import Archive
+from dossiers.archive.archiving import archive_document
 from dossiers.archive.audit_log import check_segment, export_audit_segment
 from dossiers.archive.bundle import export_customer, verify_bundle
-from dossiers.archive.context import Archive
-from dossiers.archive.deposit import archive_document
 from dossiers.archive.holds import extend_retention, place_hold, release_hold
 from dossiers.archive.integrity import rolling_sample_size, verify, verify_rolling
 from dossiers.archive.models import ArchivedDocument, ArchiveState, AuditLogSegment

@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dossiers.archive.context import Archive
-from dossiers.archive.deposit import archive_document
+from dossiers.archive.archive import Archive
+from dossiers.archive.archiving import archive_document
 from dossiers.archive.jsonl import check_events, dumps_line, event_to_dict
 from dossiers.archive.models import AuditLogSegment
 from dossiers.audit import AuditEvent, record

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dossiers.archive.context import Archive
+from dossiers.archive.archive import Archive
 from dossiers.archive.errors import DocumentIntegrityFailure
 from dossiers.archive.jsonl import check_events, dumps_line, event_to_dict
 from dossiers.archive.models import ArchivedDocument

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from dossiers.archive.context import Archive
+from dossiers.archive.archive import Archive
 from dossiers.archive.models import ArchivedDocument
 from dossiers.archive.retrieval import load_archived
 from dossiers.audit import record

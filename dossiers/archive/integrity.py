@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from dossiers.archive.context import Archive
+from dossiers.archive.archive import Archive
 from dossiers.archive.models import ArchivedDocument, ArchiveState
 from dossiers.archive.retrieval import check_object, record_failure
 from dossiers.audit import record

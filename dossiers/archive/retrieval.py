@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossiers.archive.context import Archive
+from dossiers.archive.archive import Archive
 from dossiers.archive.errors import DocumentIntegrityFailure
 from dossiers.archive.models import ArchivedDocument, ArchiveState
 from dossiers.archive.store import META_SHA256, CorruptObject, ObjectMissing

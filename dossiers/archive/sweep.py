@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from dossiers.archive.context import Archive
+from dossiers.archive.archive import Archive
 from dossiers.archive.models import ArchivedDocument, ArchiveState
 from dossiers.archive.store import ObjectMissing
 from dossiers.audit import record

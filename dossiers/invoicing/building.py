@@ -82,7 +82,8 @@ def apply_totals(invoice: Invoice) -> None:
 def check_parties_for_vat(
     categories: set[str], seller_vat: str | None, seller_country: str, buyer: BuyerSnapshot
 ) -> None:
-    """Invoice-level VAT rules that depend on the parties (EN 16931 BR-AE-*, BR-IC-*, BR-O-*)."""
+    """Invoice-level VAT rules that depend on the parties (EN 16931 BR-AE-*, BR-IC-*, BR-G-*,
+    BR-O-*)."""
     if VatCategory.REVERSE_CHARGE in categories and not (seller_vat and buyer.vat_number):
         raise ValidationError(
             "Autoliquidation (AE) : les numéros de TVA du vendeur et de l'acheteur sont "
@@ -101,6 +102,14 @@ def check_parties_for_vat(
                 "Intra-EU supply (K) needs a buyer VAT number from another EU member state "
                 f"(customer {buyer.customer_number}).",
             )
+    if VatCategory.EXPORT in categories and not seller_vat:
+        # BR-G-02/03/04: only the seller's VAT number is needed; the foreign buyer has none.
+        raise ValidationError(
+            "Exportation hors UE (G) : le numéro de TVA du vendeur est obligatoire ; le profil "
+            "société n'en a pas.",
+            "Export outside the EU (G) needs the seller's VAT number; the company profile has "
+            "none.",
+        )
     if VatCategory.OUTSIDE_SCOPE in categories and len(categories) > 1:
         raise ValidationError(
             "Une facture hors champ de TVA (O) ne peut pas contenir d'autres catégories de TVA.",

@@ -3,8 +3,8 @@ numbering series and counters.
 
 An issued invoice is a legal document: its buyer and seller are stored as snapshots (JSON, see
 `parties.py`) so a later change to the customer record or the company profile never alters it,
-and `guard.py` refuses any ORM change to its financial content. Only lifecycle fields (`state`,
-timestamps set by the Chorus Pro follow-up) may change after issue.
+and `immutability.py` refuses any ORM change to its financial content. Only lifecycle fields
+(`state`, timestamps set by the Chorus Pro follow-up) may change after issue.
 """
 
 from __future__ import annotations
@@ -214,5 +214,3 @@ class InvoiceCounter(Base):
     last_issue_date: Mapped[date | None]
 
 
-# Registers the immutability guard whenever the models are loaded.
-from dossiers.invoicing import guard as _guard  # noqa: E402, F401

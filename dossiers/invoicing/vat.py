@@ -21,6 +21,7 @@ class VatCategory(enum.StrEnum):
     EXEMPT = "E"  # exempt: the reason (article of the CGI) is mandatory
     REVERSE_CHARGE = "AE"  # the buyer accounts for the VAT (autoliquidation)
     INTRA_EU = "K"  # intra-community supply of goods, exempt in France
+    EXPORT = "G"  # export outside the EU, exempt (article 262 I du CGI)
     OUTSIDE_SCOPE = "O"  # not subject to VAT
 
 
@@ -41,7 +42,8 @@ class Exemption:
 
 
 #: Categories whose breakdown must carry an exemption reason (BR-E-10, BR-AE-10, BR-IC-10,
-#: BR-O-10). `None`: no default, the caller must give the reason (which exemption applies).
+#: BR-G-10, BR-O-10). `None`: no default, the caller must give the reason (which exemption
+#: applies).
 EXEMPTION_REQUIRED: dict[VatCategory, Exemption | None] = {
     VatCategory.EXEMPT: None,
     VatCategory.REVERSE_CHARGE: Exemption(
@@ -51,6 +53,11 @@ EXEMPTION_REQUIRED: dict[VatCategory, Exemption | None] = {
         "VATEX-EU-IC",
         "Exonération de TVA, article 262 ter I du CGI (livraison intracommunautaire)",
         "Intra-community supply exempt from VAT (Art. 138 Directive 2006/112/EC)",
+    ),
+    VatCategory.EXPORT: Exemption(
+        "VATEX-EU-G",
+        "Exonération de TVA, article 262 I du CGI",
+        "Export outside the EU exempt from VAT (Art. 146 Directive 2006/112/EC)",
     ),
     VatCategory.OUTSIDE_SCOPE: Exemption("VATEX-EU-O", "Non soumis à la TVA", "Not subject to VAT"),
 }

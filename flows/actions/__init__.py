@@ -2,24 +2,20 @@
 
 `handler_for(kind, action)` finds the handler of a circuit step (`render` means a contract on
 a contract step and an invoice on an invoice step); every handler is a plain function
-`(ctx, file_id, step) -> ActionResult`, idempotent, with its dependencies in an
-`ActionContext` (`build_context()`).
+`(services, file_id, step) -> ActionResult`, idempotent, with its dependencies in the
+application's `Services` (`application.services.build_services()`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from application.errors import ActionFailed
+from application.services import Services
 from flows.actions import contract, dispute_steps, invoice_steps, sign
-from flows.actions.context import (
-    ActionContext,
-    ActionFailed,
-    ActionResult,
-    StepRef,
-    build_context,
-)
+from flows.actions.step_types import ActionResult, StepRef
 
-Handler = Callable[[ActionContext, int, StepRef], ActionResult]
+Handler = Callable[[Services, int, StepRef], ActionResult]
 
 HANDLERS: dict[tuple[str, str], Handler] = {
     ("contract", "render"): contract.draft_contract,
@@ -44,5 +40,4 @@ def handler_for(kind: str, action: str) -> Handler:
             f"No automatic action '{action}' for a step of kind '{kind}'.") from None
 
 
-__all__ = ["HANDLERS", "ActionContext", "ActionFailed", "ActionResult", "StepRef",
-           "build_context", "handler_for"]
+__all__ = ["HANDLERS", "ActionFailed", "ActionResult", "StepRef", "handler_for"]

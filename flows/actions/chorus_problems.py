@@ -29,19 +29,19 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.services import Services, build_services
 from dossiers import audit
 from dossiers.audit.models import AuditEvent
+from dossiers.chorus_deposits.records import find as find_deposit
 from dossiers.circuits import Circuit
 from dossiers.db import transaction
-from dossiers.deposits.records import find as find_deposit
 from dossiers.errors import ConflictError
 from dossiers.files import service
+from dossiers.files.artifacts import files_linking
 from dossiers.files.models import CustomerFile, FileStep
 from dossiers.files.states import OPEN_FILE_STATES, SYSTEM, FileState, StepState
 from dossiers.i18n import tr
 from dossiers.staff.service import users_with_role
-from flows.actions.context import ActionContext, build_context
-from flows.actions.links import files_linking
 
 logger = logging.getLogger(__name__)
 OPERATOR_ROLES = ("operator", "admin")
@@ -59,7 +59,7 @@ class Routed:
     row_id: int | None = None
 
 
-def handle_problem(ctx: ActionContext, invoice_number: str, reason: str,
+def handle_problem(ctx: Services, invoice_number: str, reason: str,
                    *, wake: Wake | None = None) -> int | None:
     """Alert and route the problem; returns the file id put back in its circuit (None: none
     could be). `wake` starts the reopened file's flow run (default: `start_reopened_run`)."""
@@ -83,7 +83,7 @@ def problem_text(number: str, reason: str, attempt: int = 1) -> str:
     return f"Chorus Pro, facture {number}{which} : {reason}"[:1000]
 
 
-def _route(ctx: ActionContext, file_id: int, number: str, reason: str, text: str) -> Routed:
+def _route(ctx: Services, file_id: int, number: str, reason: str, text: str) -> Routed:
     try:
         return _route_once(ctx, file_id, number, reason, text)
     except ConflictError:
@@ -91,7 +91,7 @@ def _route(ctx: ActionContext, file_id: int, number: str, reason: str, text: str
         return _route_once(ctx, file_id, number, reason, text)
 
 
-def _route_once(ctx: ActionContext, file_id: int, number: str, reason: str,
+def _route_once(ctx: Services, file_id: int, number: str, reason: str,
                 text: str) -> Routed:
     with transaction(ctx.factory) as s:
         if _already_routed(s, file_id, text):
@@ -139,7 +139,7 @@ def _current_row(session: Session, file_id: int) -> int:
     return next(r.id for r in file.steps if r.seq == file.current_seq)
 
 
-def _alert(ctx: ActionContext, number: str, reason: str, file_id: int | None,
+def _alert(ctx: Services, number: str, reason: str, file_id: int | None,
            routed: Routed | None, attempt: int) -> str | None:
     with ctx.factory() as s:
         to = sorted({u.email for role in OPERATOR_ROLES for u in users_with_role(s, role)})
@@ -224,7 +224,7 @@ def start_reopened_runs(factory: sessionmaker[Session],
 
 def chorus_problem(invoice_number: str, reason: str) -> None:
     """`problem_handler="flows.actions.chorus_problems:chorus_problem"` (built from settings)."""
-    handle_problem(build_context(), invoice_number, reason)
+    handle_problem(build_services(), invoice_number, reason)
 
 
 def describe_wake(file_id: int, row_id: int, run_id: UUID | None) -> str:

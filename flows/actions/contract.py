@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from application.errors import ActionFailed
+from application.services import Services
 from documents.contracts import Clause, Contract, Signer, render_contract
 from documents.postal_address import PostalRecipient
 from dossiers.customers.models import Customer
 from dossiers.db import transaction
+from dossiers.files.artifacts import link, linked
 from dossiers.files.documents import attach_document
 from dossiers.files.service import get_file, get_step
 from dossiers.i18n import tr
 from dossiers.staff.models import StaffUser
 from dossiers.staff.service import users_with_role
-from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
-from flows.actions.links import link, linked
+from flows.actions.step_types import ActionResult, StepRef
 
 CLAUSES = (
     Clause("Objet", "Le présent contrat porte sur l'abonnement annuel à la « Revue Liasse » et "
@@ -60,7 +62,7 @@ def countersigner(session, settings) -> StaffUser:  # type: ignore[no-untyped-de
     return chosen
 
 
-def draft_contract(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+def draft_contract(ctx: Services, file_id: int, step: StepRef) -> ActionResult:
     with transaction(ctx.factory) as s:
         seq = get_step(s, step.row_id).seq
         done = linked(s, file_id, "contract")

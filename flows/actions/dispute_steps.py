@@ -14,19 +14,21 @@ from typing import Any
 
 from sqlalchemy import select
 
+from application.errors import ActionFailed
+from application.invoicing import posting
+from application.invoicing.issuing import credit_checked, reissue_checked
+from application.services import Services
 from dossiers.archive import find, place_hold, release_hold
 from dossiers.db import transaction
+from dossiers.files.artifacts import link, linked
 from dossiers.files.models import CustomerFile
 from dossiers.files.service import get_file
 from dossiers.files.states import OPEN_FILE_STATES
 from dossiers.i18n import tr
-from flows.actions import invoices
-from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
-from flows.actions.links import link, linked
-from liasse.invoice_documents import credit_checked, reissue_checked
+from flows.actions.step_types import ActionResult, StepRef
 
 
-def disputed_invoice(ctx: ActionContext, file_id: int) -> str:
+def disputed_invoice(ctx: Services, file_id: int) -> str:
     with ctx.factory() as s:
         number = get_file(s, file_id).parent_invoice_ref
     if not number:
@@ -35,12 +37,12 @@ def disputed_invoice(ctx: ActionContext, file_id: int) -> str:
     return number
 
 
-def _records(ctx: ActionContext, number: str) -> list[int]:
+def _records(ctx: Services, number: str) -> list[int]:
     with ctx.factory() as s:
         return [row.id for row in find(s, document_number=number)]
 
 
-def hold(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+def hold(ctx: Services, file_id: int, step: StepRef) -> ActionResult:
     number = disputed_invoice(ctx, file_id)
     ids = _records(ctx, number)
     place_hold(ctx.archive, ids, f"Litige (dossier {file_id}) sur {number}", actor=ctx.actor)
@@ -48,7 +50,7 @@ def hold(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
                            f"{len(ids)} archived document(s) of {number} on legal hold"))
 
 
-def release(ctx: ActionContext, file_id: int) -> int:
+def release(ctx: Services, file_id: int) -> int:
     """Lift the hold of a closed dispute, unless another open dispute covers the invoice."""
     number = disputed_invoice(ctx, file_id)
     with ctx.factory() as s:
@@ -62,13 +64,14 @@ def release(ctx: ActionContext, file_id: int) -> int:
     return len(released)
 
 
-def _publish(ctx: ActionContext, number: str) -> None:
-    pdf = invoices.seal(invoices.render_pdf(ctx, number))
-    invoices.archive(ctx, number, pdf)
-    invoices.send(ctx, number, pdf)
+def _publish(ctx: Services, number: str) -> None:
+    """Post and route like any invoice: sealed, checked, archived, e-mailed, and deposited on
+    Chorus Pro for a public buyer."""
+    posting.post(ctx, number)
+    posting.route(ctx, number)
 
 
-def _issued_once(ctx: ActionContext, file_id: int, kind: str, issue: Any) -> list[str]:
+def _issued_once(ctx: Services, file_id: int, kind: str, issue: Any) -> list[str]:
     """Issue through `issue(session)` unless the file already links a `kind`; publish."""
     with transaction(ctx.factory) as s:
         done = linked(s, file_id, kind)
@@ -82,7 +85,7 @@ def _issued_once(ctx: ActionContext, file_id: int, kind: str, issue: Any) -> lis
     return numbers
 
 
-def _publish_if_needed(ctx: ActionContext, file_id: int, number: str) -> None:
+def _publish_if_needed(ctx: Services, file_id: int, number: str) -> None:
     with ctx.factory() as s:
         published = linked(s, file_id, f"published:{number}")
     if published is None:
@@ -91,7 +94,7 @@ def _publish_if_needed(ctx: ActionContext, file_id: int, number: str) -> None:
             link(s, file_id, f"published:{number}", {"number": number}, actor=ctx.actor)
 
 
-def credit_note(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+def credit_note(ctx: Services, file_id: int, step: StepRef) -> ActionResult:
     number = disputed_invoice(ctx, file_id)
 
     def issue(s: Any) -> list[str]:
@@ -104,13 +107,15 @@ def credit_note(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult
                            f"credit note {numbers[0]} issued on {number}"))
 
 
-def corrected_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+def corrected_invoice(ctx: Services, file_id: int, step: StepRef) -> ActionResult:
     number = disputed_invoice(ctx, file_id)
     with ctx.factory() as s:
         correction = linked(s, file_id, "correction_input")
     if correction is None:
         raise ActionFailed(f"Aucune facture rectificative préparée pour le dossier {file_id}.",
                            f"No corrected invoice prepared for file {file_id}.")
+
+    posting.recheck_buyer(ctx, correction["invoice"])
 
     def issue(s: Any) -> list[str]:
         note, invoice = reissue_checked(

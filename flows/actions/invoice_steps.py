@@ -1,80 +1,71 @@
 """The invoice steps of a file: render (issue + Factur-X PDF), seal, archive, send, deposit.
 
-Each stage reads what the previous one linked (invoice number, PDF blob digests) and links what
-it made, so every stage can be re-run: the number is taken once, the sealed PDF is the one
-archived, sent and deposited, and each external call has its own idempotency key.
+Each step is one stage of the posting pipeline (`application.invoicing.posting`) on the file's
+invoice, found through the draft its contract step linked. The pipeline records each stage on
+the invoice, so every step can be re-run: the number is taken once, the invoice drawn once, the
+sealed PDF is the one archived, sent and deposited. Only the order form is the file's own.
 """
 
 from __future__ import annotations
 
+from application.errors import ActionFailed
+from application.invoicing import posting
+from application.services import Services
 from dossiers.archive import archive_document
-from dossiers.customers.models import Customer
 from dossiers.db import transaction
+from dossiers.files.artifacts import linked
 from dossiers.files.documents import mark_archived, release_archived_blobs
 from dossiers.files.service import get_file
 from dossiers.i18n import tr
+from dossiers.invoicing.models import Invoice
 from dossiers.invoicing.queries import get_invoice
-from flows.actions import invoices
-from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
-from flows.actions.links import link, linked
+from flows.actions.step_types import ActionResult, StepRef
 
 
-def _need(ctx: ActionContext, file_id: int, kind: str) -> dict:
-    with ctx.factory() as s:
-        found = linked(s, file_id, kind)
-    if found is None:
-        raise ActionFailed(f"Le dossier {file_id} n'a pas encore de « {kind} ».",
-                           f"File {file_id} has no '{kind}' yet.")
-    return found
+def _issued_number(services: Services, file_id: int) -> str:
+    """The number of the file's invoice, issued by its render step."""
+    with services.factory() as s:
+        draft = linked(s, file_id, "invoice_draft")
+        invoice = s.get(Invoice, draft["invoice_id"]) if draft else None
+    if invoice is None or invoice.number is None:
+        raise ActionFailed(f"Le dossier {file_id} n'a pas encore de facture émise.",
+                           f"File {file_id} has no issued invoice yet.")
+    return invoice.number
 
 
-def render_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
-    number = invoices.issue_for_file(ctx, file_id)
-    pdf = invoices.render_pdf(ctx, number)
-    digest = ctx.blobs.put(pdf)
-    with transaction(ctx.factory) as s:
-        link(s, file_id, "invoice_pdf", {"number": number, "sha256": digest}, actor=ctx.actor)
+def render_invoice(services: Services, file_id: int, step: StepRef) -> ActionResult:
+    """Issue the file's draft through the gates, then draw its PDF once."""
+    with services.factory() as s:
+        draft = linked(s, file_id, "invoice_draft")
+    if draft is None:
+        raise ActionFailed(
+            f"Le dossier {file_id} n'a pas de facture préparée : rien à émettre.",
+            f"File {file_id} has no prepared invoice: nothing to issue.")
+    number = posting.issue_draft(services, draft["invoice_id"])
+    posting.render(services, number)
+    with services.factory() as s:
         total = get_invoice(s, number).grand_total
     return ActionResult(tr(f"facture {number} émise ({total} € TTC), Factur-X validé",
                            f"invoice {number} issued ({total} € incl. VAT), Factur-X valid"))
 
 
-def seal_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
-    rendered = _need(ctx, file_id, "invoice_pdf")
-    with ctx.factory() as s:
-        sealed = linked(s, file_id, "invoice_sealed")
-    if sealed is not None and sealed["number"] == rendered["number"]:
-        return ActionResult(tr(f"facture {rendered['number']} déjà cachetée",
-                               f"invoice {rendered['number']} already sealed"))
-    pdf = invoices.seal(ctx.blobs.get(rendered["sha256"]))
-    if not invoices.facturx_ok(pdf):
-        raise ActionFailed(f"La facture {rendered['number']} cachetée n'est plus un Factur-X "
-                           "valide.", f"Sealed invoice {rendered['number']} is no longer a valid "
-                           "Factur-X.")
-    digest = ctx.blobs.put(pdf)
-    with transaction(ctx.factory) as s:
-        link(s, file_id, "invoice_sealed", {"number": rendered["number"], "sha256": digest},
-             actor=ctx.actor)
+def seal_invoice(services: Services, file_id: int, step: StepRef) -> ActionResult:
+    posting.seal(services, _issued_number(services, file_id))
     return ActionResult(tr("cachet électronique apposé", "electronic seal applied"))
 
 
-def _sealed(ctx: ActionContext, file_id: int) -> tuple[str, bytes]:
-    sealed = _need(ctx, file_id, "invoice_sealed")
-    return sealed["number"], ctx.blobs.get(sealed["sha256"])
-
-
-def archive_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+def archive_invoice(services: Services, file_id: int, step: StepRef) -> ActionResult:
     """The sealed invoice, and the file's order form with it (both kept 10 years)."""
-    number, pdf = _sealed(ctx, file_id)
-    record = invoices.archive(ctx, number, pdf)
-    orders = archive_order_forms(ctx, file_id)
+    number = _issued_number(services, file_id)
+    record = posting.archive(services, number)
+    orders = archive_order_forms(services, file_id)
     more = tr(f", bon de commande archivé (#{orders[0]})",
               f", order form archived (#{orders[0]})") if orders else ""
     return ActionResult(tr(f"facture {number} archivée (#{record.id}){more}",
                            f"invoice {number} archived (#{record.id}){more}"))
 
 
-def archive_order_forms(ctx: ActionContext, file_id: int) -> list[int]:
+def archive_order_forms(ctx: Services, file_id: int) -> list[int]:
     """Archive the file's order forms not archived yet, then release their upload blobs."""
     with ctx.factory() as s:
         file = get_file(s, file_id)
@@ -97,22 +88,17 @@ def archive_order_forms(ctx: ActionContext, file_id: int) -> list[int]:
     return records
 
 
-def send_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
-    number, pdf = _sealed(ctx, file_id)
-    invoices.send(ctx, number, pdf)
+def send_invoice(services: Services, file_id: int, step: StepRef) -> ActionResult:
+    number = _issued_number(services, file_id)
+    posting.mail(services, number)
     return ActionResult(tr(f"facture {number} envoyée par e-mail", f"invoice {number} e-mailed"))
 
 
-def deposit_invoice(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
-    number, pdf = _sealed(ctx, file_id)
-    with ctx.factory() as s:
-        invoice = get_invoice(s, number)
-        customer = s.get_one(Customer, invoice.customer_id)
-        public, customer_id = customer.is_public_buyer, customer.id
-    if step.params.get("only_public_buyers") and not public:
+def deposit_invoice(services: Services, file_id: int, step: StepRef) -> ActionResult:
+    number = _issued_number(services, file_id)
+    if step.params.get("only_public_buyers") and not posting.is_public_buyer(services, number):
         return ActionResult(tr("pas un acheteur public : rien à déposer",
                                "not a public buyer: nothing to deposit"))
-    outcome = invoices.deposit(ctx, number, pdf, customer_id)
-    flow = outcome.flow_number
+    flow = posting.deposit(services, number).flow_number
     return ActionResult(tr(f"facture {number} déposée sur Chorus Pro (flux {flow})",
                            f"invoice {number} deposited on Chorus Pro (flow {flow})"))

@@ -3,7 +3,7 @@
 Opening is idempotent by the session's `subject_ref` (`customer_file:<id>/step:<row>`): a
 re-run finds the session instead of inviting the signers twice. The step stays running
 (`waiting`) while the session is open. When it ends, the signing service's `on_outcome` hook
-only wakes the file's flow run (`flows.file_engine`); the flow runs this action again, as a
+only wakes the file's flow run (`flows.db_file_engine`); the flow runs this action again, as a
 Prefect task with retries: completed -> the signed, sealed contract is archived (once) and the
 step completes; declined or expired -> the step fails with the reason (the circuit's
 `on_failure`: contract review).
@@ -15,18 +15,20 @@ import re
 
 from sqlalchemy import select
 
+from application.errors import ActionFailed
+from application.services import Services
+from application.signing_sessions import signing_service
 from dossiers.archive import archive_document
 from dossiers.customers.models import Customer
 from dossiers.files import service
+from dossiers.files.artifacts import linked
 from dossiers.i18n import tr
 from dossiers.staff.service import get_staff
-from flows.actions.context import ActionContext, ActionFailed, ActionResult, StepRef
 from flows.actions.contract import contract_number
-from flows.actions.links import linked
+from flows.actions.step_types import ActionResult, StepRef
 from signing.pades.placement import SignatureBox
 from signing.sessions.models import SessionStatus, SigningSession
 from signing.sessions.prepare import SignerSpec
-from signing.sessions.runtime import signing_service
 
 _SUBJECT = re.compile(r"^customer_file:(\d+)/step:(\d+)$")
 
@@ -35,7 +37,7 @@ def subject_ref(file_id: int, row_id: int) -> str:
     return f"customer_file:{file_id}/step:{row_id}"
 
 
-def session_of(ctx: ActionContext, file_id: int, row_id: int) -> SigningSession | None:
+def session_of(ctx: Services, file_id: int, row_id: int) -> SigningSession | None:
     """The step's signing session (the latest), read with its signers."""
     with ctx.factory() as s:
         signing = s.scalars(select(SigningSession)
@@ -46,12 +48,12 @@ def session_of(ctx: ActionContext, file_id: int, row_id: int) -> SigningSession 
         return signing
 
 
-def is_open(ctx: ActionContext, file_id: int, row_id: int) -> bool:
+def is_open(ctx: Services, file_id: int, row_id: int) -> bool:
     signing = session_of(ctx, file_id, row_id)
     return signing is not None and signing.status == SessionStatus.OPEN
 
 
-def open_signature(ctx: ActionContext, file_id: int, step: StepRef) -> ActionResult:
+def open_signature(ctx: Services, file_id: int, step: StepRef) -> ActionResult:
     """Open the session (once); run again after it ended, archive the signed contract (done)
     or report the decline / expiry (failed: back to contract review with the reason)."""
     existing = session_of(ctx, file_id, step.row_id)
@@ -74,7 +76,7 @@ def open_signature(ctx: ActionContext, file_id: int, step: StepRef) -> ActionRes
         ]
         customer_id, opened_by = customer.id, file.opened_by
     pdf = ctx.blobs.get(contract["sha256"])
-    with signing_service(ctx.factory, ctx.settings) as signing:
+    with signing_service(ctx) as signing:
         reference = signing.open("Contrat d'abonnement", pdf, signers, customer_id=customer_id,
                                  subject_ref=subject_ref(file_id, step.row_id),
                                  opened_by=opened_by)
@@ -82,7 +84,7 @@ def open_signature(ctx: ActionContext, file_id: int, step: StepRef) -> ActionRes
                            f"signing session {reference} opened"), "waiting")
 
 
-def _finish(ctx: ActionContext, file_id: int, signing: SigningSession) -> ActionResult:
+def _finish(ctx: Services, file_id: int, signing: SigningSession) -> ActionResult:
     if signing.status == SessionStatus.OPEN:
         return ActionResult(tr(f"session de signature {signing.reference} ouverte",
                                f"signing session {signing.reference} opened"), "waiting")
@@ -101,7 +103,7 @@ def parse_subject(ref: str | None) -> tuple[int, int] | None:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
-def _archive_signed(ctx: ActionContext, file_id: int, signing: SigningSession) -> int:
+def _archive_signed(ctx: Services, file_id: int, signing: SigningSession) -> int:
     completed = signing.completed_at or ctx.clock()
     row = archive_document(ctx.archive, document_type="contract",
                            document_id=f"signing:{signing.reference}",

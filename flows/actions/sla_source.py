@@ -18,7 +18,7 @@ from dossiers.files import queries, service
 from dossiers.files.models import FileStep
 from dossiers.staff.models import StaffUser
 from dossiers.staff.service import users_with_role
-from flows.engine import AlertContext, OverdueStep
+from flows.file_engine_protocol import AlertContext, OverdueStep
 
 
 def group_lead(session: Session, row: FileStep) -> StaffUser | None:

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from connectors.archive import ArchiveSettings, open_store
+from connectors.archive import ArchiveSettings
 from dossiers.archive import (
     Archive,
     check_segment,
@@ -35,7 +35,7 @@ from dossiers.archive.bundle import describe
 from dossiers.customers.models import Customer
 from dossiers.errors import IntegrityFailure, NotFound
 from dossiers.i18n import tr
-from liasse.cli.context import console, session_factory, settings
+from liasse.cli.context import console, services, session_factory
 from signing.cades import seal_bytes, verify_detached
 from signing.pki.context import verification_roots
 from signing.pki.seal_credentials import load_pem_certs
@@ -52,9 +52,7 @@ def _actor(actor: str | None) -> str:
 
 
 def _archive() -> Archive:
-    config = ArchiveSettings()
-    store = open_store(config, default_dir=settings().archive_dir)
-    return Archive(db=session_factory(), backend=store, policy=config.retention_policy())
+    return services().archive
 
 
 def _customer_id(reference: str) -> int:
@@ -212,7 +210,10 @@ def export_audit_log_command(
     The segment is sealed by the company seal (the demo PKI's unless one is configured); the
     detached CAdES signature is archived next to it as `audit_log_seal`.
     """
-    exported = export_audit_segment(_archive(), seal=None if no_seal else seal_bytes,
+    def company_seal(data: bytes) -> bytes:
+        return seal_bytes(data, services().seal)
+
+    exported = export_audit_segment(_archive(), seal=None if no_seal else company_seal,
                                     actor=_actor(actor))
     if exported is None:
         console.print(tr("Rien de nouveau à exporter.", "Nothing new to export."))

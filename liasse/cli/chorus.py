@@ -19,8 +19,8 @@ from connectors.chorus_pro.deposit import Depositor, DepositRequest
 from connectors.chorus_pro.followup import poll_once
 from connectors.chorus_pro.preflight import FacturXCheck
 from connectors.chorus_pro.settings import ChorusSettings
+from dossiers.chorus_deposits import ChorusDeposit, DepositState
 from dossiers.db import utcnow
-from dossiers.deposits import ChorusDeposit, DepositState
 from dossiers.errors import NotFound, ValidationError
 from dossiers.i18n import tr
 from liasse.cli.context import console, session_factory

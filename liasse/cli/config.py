@@ -22,12 +22,12 @@ NAME = "config"
 app = typer.Typer(help="Configuration (variables LIASSE_*). / Configuration (LIASSE_* variables).")
 
 SETTINGS_CLASSES = (
-    ("liasse.settings", "Settings"),
+    ("application.settings", "Settings"),
     ("signing.settings", "SigningSettings"),
     ("connectors.archive.settings", "ArchiveSettings"),
     ("connectors.chorus_pro.settings", "ChorusSettings"),
     ("connectors.vies.settings", "ViesSettings"),
-    ("liasse.vat_checks", "ViesGateSettings"),
+    ("application.vies_checks", "ViesGateSettings"),
     ("connectors.mail.settings", "SmtpSettings"),
     ("flows.settings", "FlowSettings"),
     ("documents.profile", "ProfileSettings"),

@@ -1,4 +1,10 @@
-"""What every command needs: settings, a database session factory, a console."""
+"""What every command needs: settings, the composition root, a console.
+
+The CLI process builds one `Services` (the application's composition root) the first time a
+command needs it and passes it to the application services; `session_factory()` alone is
+cheaper for the commands that only read the database. `clear_caches()` forgets both, for a
+process that changes `LIASSE_*` between commands (the demo, tests).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,10 @@ from rich.console import Console
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.services import Services, build_services
+from application.settings import Settings, get_settings
 from dossiers.db import make_engine, make_session_factory
 from dossiers.errors import LiasseError
-from liasse.settings import Settings, get_settings
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -34,14 +41,16 @@ def session_factory() -> sessionmaker[Session]:
     return make_session_factory(engine)
 
 
-def clear_caches() -> None:
-    """Forget the settings and what this process built from them (database engine, signing
-    PKI): the next command reads the environment again. For a process that changes
-    `LIASSE_*` between commands (the demo, tests)."""
-    from signing.pki.context import default_signing_pki
-    from signing.settings import get_signing_settings
+@lru_cache(maxsize=1)
+def services() -> Services:
+    """This command's composition root, on the checked database."""
+    return build_services(get_settings(), session_factory(), actor="cli")
 
-    for cached in (get_settings, session_factory, default_signing_pki, get_signing_settings):
+
+def clear_caches() -> None:
+    """Forget the settings and what this process built from them (database engine, services
+    with their signing PKI): the next command reads the environment again."""
+    for cached in (get_settings, session_factory, services):
         cached.cache_clear()
 
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
 
+from application.vies_checks import check_customer_vat, default_checker, needs_vies_check
 from dossiers.customers.actions import add_action
 from dossiers.customers.addresses import add_address
 from dossiers.customers.export import COLUMNS, DEFAULT_COLUMNS, export_customers
@@ -42,7 +43,6 @@ from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from dossiers.i18n import tr
 from liasse.cli import context
-from liasse.vat_checks import check_customer_vat, default_checker, needs_vies_check
 
 NAME = "customers"
 app = typer.Typer(help="Fichier clients. / Customer records.", no_args_is_help=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from dossiers import migrate
+from application.schema import migrate
 from liasse.cli.context import console, settings
 
 NAME = "db"

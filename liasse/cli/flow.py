@@ -16,8 +16,8 @@ from dossiers.errors import ValidationError
 from dossiers.files import service
 from dossiers.i18n import tr
 from flows.control import NotWaiting, resume_stale_runs, resume_step, start_file
-from flows.engine import StepDecision
-from flows.file_engine import make_file_engine, record_decision
+from flows.db_file_engine import make_file_engine, record_decision
+from flows.file_engine_protocol import StepDecision
 from liasse.cli.context import console, session_factory
 
 NAME = "flow"

@@ -1,8 +1,11 @@
 """`liasse invoices ...`: issue, show, list, credit, re-issue, render and check invoices.
 
-Every issue goes through the Factur-X gate before commit (XSD + EN 16931 + BR-FR): an invoice
-that would be rejected raises with the rule ids and takes no number. The seller is the company
-profile (`LIASSE_COMPANY_PROFILE`, the bundled demo profile otherwise). Reverse charge (AE) or an
+Every command that issues goes through the posting pipeline (`application.invoicing.posting`),
+like the circuits and the demo: the Factur-X gate before commit (XSD + EN 16931 + BR-FR: an
+invoice that would be rejected raises with the rule ids and takes no number), then the PDF drawn
+once from the seller frozen at issue, sealed, checked and archived. `render` and `show --pdf`
+return those archived bytes, never a new drawing. The seller is the company profile
+(`LIASSE_COMPANY_PROFILE`, the bundled demo profile otherwise). Reverse charge (AE) or an
 intra-EU supply (K) to an EU buyer first has the buyer's VAT number re-checked with VIES when its
 last check is missing or old (`--no-vies`: offline), and is refused if VIES calls it invalid.
 """
@@ -20,23 +23,17 @@ import yaml
 from rich.table import Column, Table
 from rich.text import Text
 
-from documents.profile import current_profile
+from application.invoicing import posting
+from application.invoicing.issuing import Checked
+from application.services import Services
 from dossiers.db import transaction
-from dossiers.errors import ValidationError
+from dossiers.errors import LiasseError, ValidationError
 from dossiers.i18n import tr
 from dossiers.invoicing.models import Invoice, InvoiceKind, InvoiceState
 from dossiers.invoicing.numbering import configure_series
 from dossiers.invoicing.queries import credit_status, get_invoice, list_invoices
 from liasse.cli import facturx as facturx_cli
-from liasse.cli.context import console, session_factory
-from liasse.invoice_documents import (
-    Checked,
-    credit_checked,
-    issue_with_vies,
-    reissue_checked,
-    render,
-)
-from liasse.vat_checks import default_checker, refresh_for_input
+from liasse.cli.context import console, services, session_factory
 
 NAME = "invoices"
 app = typer.Typer(help="Factures et avoirs. / Invoices and credit notes.", no_args_is_help=True)
@@ -64,16 +61,48 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
+LINE_EXTRAS = ("kind", "beneficiary", "exemption_reason", "exemption_code", "discount_pct",
+               "unit_code")
+
+
 def _parse_line(text: str) -> dict[str, str]:
-    """'Description|quantity|unit price[|category|rate[|unit code]]'."""
+    """'Description|quantity|unit price[|category|rate[|unit code]][|key=value...]'.
+
+    The named parts say what the positions cannot: `kind=subscription` (the customer's
+    subscription discount applies), `beneficiary=C00031`, `exemption_reason=...`,
+    `exemption_code=VATEX-...`, `discount_pct=10`, `unit_code=ANN`."""
     parts = [p.strip() for p in text.split("|")]
-    if not 3 <= len(parts) <= 6:
+    named = [p for p in parts if "=" in p]
+    positional = [p for p in parts if "=" not in p]
+    if not 3 <= len(positional) <= 6:
         raise ValidationError(
-            f"Ligne « {text} » : attendu « libellé|quantité|prix[|catégorie|taux[|unité]] ».",
-            f"Line '{text}': expected 'description|quantity|price[|category|rate[|unit]]'.",
+            f"Ligne « {text} » : attendu « libellé|quantité|prix[|catégorie|taux[|unité]]"
+            f"[|clé=valeur…] ».",
+            f"Line '{text}': expected 'description|quantity|price[|category|rate[|unit]]"
+            f"[|key=value…]'.",
         )
     keys = ("description", "quantity", "unit_price", "vat_category", "vat_rate", "unit_code")
-    return dict(zip(keys, parts, strict=False))
+    line = dict(zip(keys, positional, strict=False))
+    for part in named:
+        key, _, value = part.partition("=")
+        key = key.strip()
+        if key not in LINE_EXTRAS:
+            raise ValidationError(
+                f"Ligne « {text} » : « {key} » inconnu ; possibles : {', '.join(LINE_EXTRAS)}.",
+                f"Line '{text}': unknown '{key}'; valid: {', '.join(LINE_EXTRAS)}.")
+        line[key] = value.strip()
+    return line
+
+
+def _parse_adjustment(text: str, *, charge: bool) -> dict[str, Any]:
+    """'amount|reason[|VAT rate[|reason code]]' -> a document-level allowance or charge."""
+    parts = [p.strip() for p in text.split("|")]
+    if not 2 <= len(parts) <= 4:
+        raise ValidationError(
+            f"« {text} » : attendu « montant|motif[|taux de TVA[|code motif]] ».",
+            f"'{text}': expected 'amount|reason[|VAT rate[|reason code]]'.")
+    keys = ("amount", "reason", "vat_rate", "reason_code")
+    return {**dict(zip(keys, parts, strict=False)), "is_charge": charge}
 
 
 def _summary(invoice: Invoice) -> str:
@@ -128,27 +157,82 @@ def example() -> None:
 def issue(
     file: Path = typer.Argument(None, help="YAML/JSON invoice (customer, lines, ...)."),
     customer: str = typer.Option(None, "--customer", help="Customer number of the buyer."),
-    line: list[str] = typer.Option(None, "--line",
-                                   help="'Description|qty|price[|category|rate[|unit]]'."),
+    line: list[str] = typer.Option(
+        None, "--line",
+        help="'Description|qty|price[|category|rate[|unit]][|kind=subscription|beneficiary=C…"
+             "|exemption_reason=…]'."),
+    charge: list[str] = typer.Option(None, "--charge",
+                                     help="Document charge: 'amount|reason[|rate[|code]]'."),
+    allowance: list[str] = typer.Option(None, "--allowance",
+                                        help="Document allowance: 'amount|reason[|rate[|code]]'."),
     po_number: str = typer.Option(None, "--po", help="Buyer PO / legal commitment (BT-13)."),
+    service_code: str = typer.Option(None, "--service-code",
+                                     help="Public buyer's service code (BT-10)."),
     issue_date: str = DATE,
     actor: str = ACTOR,
     no_vies: bool = NO_VIES,
+    send: bool = typer.Option(False, "--send", help="Also deliver it: e-mail, and Chorus Pro "
+                                                     "for a public buyer."),
 ) -> None:
-    """Issue an invoice from a file or from options; prints its number."""
+    """Issue an invoice from a file or from options, then seal and archive it; prints it."""
     data: dict[str, Any] = _read_file(file) if file else {}
     if customer:
         data["customer"] = customer
     if line:
         data["lines"] = [*data.get("lines", []), *(_parse_line(x) for x in line)]
+    adjustments = [*(_parse_adjustment(x, charge=True) for x in charge or []),
+                   *(_parse_adjustment(x, charge=False) for x in allowance or [])]
+    if adjustments:
+        data["adjustments"] = [*data.get("adjustments", []), *adjustments]
     if po_number:
         data["po_number"] = po_number
+    if service_code:
+        data["service_code"] = service_code
     if issue_date:
         data["issue_date"] = issue_date
-    checked = issue_with_vies(session_factory(), data, current_profile(), actor=_actor(actor),
-                              checker=None if no_vies else default_checker())
+    services = _services(actor)
+    checked = posting.issue(services, data, recheck_vies=not no_vies)
     console.print(_summary(checked.invoice), highlight=False)
     _vies_warning(checked)
+    _post(services, checked, send=send)
+
+
+def _services(actor: str | None) -> Services:
+    return services().acting_as(_actor(actor))
+
+
+def _post(services: Services, checked: Checked | str, *, send: bool = False) -> None:
+    """Seal and archive what was just issued; say how to finish if that step fails."""
+    number = checked if isinstance(checked, str) else checked.invoice.number
+    assert number is not None
+    try:
+        posted = posting.post(services, number)
+    except LiasseError as exc:
+        raise type(exc)(
+            f"{number} est émise (numéro pris) mais pas encore archivée : {exc.fr} — "
+            f"corrigez puis lancez `liasse invoices post {number}`.",
+            f"{number} is issued (number taken) but not archived yet: {exc.en} — fix "
+            f"it, then run `liasse invoices post {number}`.",
+        ) from exc
+    console.print(tr(f"cachetée et archivée (#{posted.archive_id}, sha256 {posted.sha256[:16]}…)",
+                     f"sealed and archived (#{posted.archive_id}, sha256 {posted.sha256[:16]}…)"),
+                  highlight=False)
+    if send:
+        for note in posting.route(services, number):
+            console.print(note, highlight=False)
+
+
+@app.command("post")
+def post(
+    number: str,
+    actor: str = ACTOR,
+    send: bool = typer.Option(False, "--send", help="Also deliver it (e-mail, Chorus Pro)."),
+) -> None:
+    """Finish posting an issued invoice: render once, seal, check, archive (idempotent)."""
+    services = _services(actor)
+    with services.factory() as session:
+        get_invoice(session, number)  # a clear "not found" before anything else
+    _post(services, number, send=send)
 
 
 def _vies_warning(checked: Checked) -> None:
@@ -157,8 +241,14 @@ def _vies_warning(checked: Checked) -> None:
 
 
 @app.command("show")
-def show(number: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(
+    number: str,
+    as_json: bool = typer.Option(False, "--json"),
+    pdf: Path = typer.Option(None, "--pdf", help="Also write its archived PDF to this path."),
+) -> None:
     """Show an invoice or credit note: parties, lines, VAT breakdown, totals."""
+    if pdf is not None:
+        _write_pdf(number, pdf)
     with session_factory()() as session:
         inv = get_invoice(session, number)
         status = credit_status(session, inv)
@@ -247,9 +337,10 @@ def credit(
         data["lines"] = _credit_lines(lines)
     if issue_date:
         data["issue_date"] = issue_date
-    with transaction(session_factory()) as session:
-        checked = credit_checked(session, data, actor=_actor(actor))
+    services = _services(actor)
+    checked = posting.credit(services, data)
     console.print(_summary(checked.invoice), highlight=False)
+    _post(services, checked)
 
 
 @app.command("reissue")
@@ -261,15 +352,14 @@ def reissue(
     no_vies: bool = NO_VIES,
 ) -> None:
     """Cancel an invoice with a credit note and issue its corrected replacement, atomically."""
-    profile, replacement = current_profile(), _read_file(file)
-    if not no_vies:
-        refresh_for_input(session_factory(), replacement, default_checker(), actor=_actor(actor))
-    with transaction(session_factory()) as session:
-        note, new = reissue_checked(session, {"invoice": number, "reason": reason},
-                                    replacement, profile, actor=_actor(actor))
+    services = _services(actor)
+    note, new = posting.reissue(services, {"invoice": number, "reason": reason},
+                                _read_file(file), recheck_vies=not no_vies)
     console.print(_summary(note.invoice), highlight=False)
+    _post(services, note)
     console.print(_summary(new.invoice), highlight=False)
     _vies_warning(new)
+    _post(services, new)
 
 
 @app.command("render")
@@ -277,11 +367,15 @@ def render_(
     number: str,
     output: Path = typer.Option(None, "--output", "-o", help="PDF path (default NUMBER.pdf)."),
 ) -> None:
-    """Write the Factur-X PDF/A-3 of an issued invoice or credit note."""
-    with session_factory()() as session:
-        document = render(get_invoice(session, number), current_profile())
+    """Write the sealed Factur-X PDF/A-3 of an issued invoice or credit note: the archived
+    bytes (hash-checked), exactly as issued, whatever the company profile says today."""
+    _write_pdf(number, output)
+
+
+def _write_pdf(number: str, output: Path | None) -> None:
+    pdf = posting.issued_pdf(services(), number)
     target = output or Path(f"{number}.pdf")
-    target.write_bytes(document.pdf)
+    target.write_bytes(pdf)
     console.print(str(target), highlight=False)
 
 

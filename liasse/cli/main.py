@@ -15,10 +15,10 @@ import typer
 from typer.core import TyperGroup
 
 import liasse.cli as cli_package
+from application.settings import get_settings
 from dossiers.errors import LiasseError
 from dossiers.i18n import set_language, tr
 from liasse.cli.context import err_console
-from liasse.settings import get_settings
 
 
 class _LazyGroup(TyperGroup):

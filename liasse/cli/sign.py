@@ -13,14 +13,14 @@ from pathlib import Path
 
 import typer
 
+from application.signing_sessions import signing_service
 from dossiers.i18n import tr
-from liasse.cli.context import console, session_factory, settings
+from liasse.cli.context import console, services
 from signing.event_context import CLI_CONTEXT
 from signing.pades.seal import seal_pdf
 from signing.sessions.errors import InvalidSessionInput
 from signing.sessions.models import Ordering
 from signing.sessions.prepare import SignerSpec
-from signing.sessions.runtime import signing_service
 from signing.settings import SigningSettings
 
 
@@ -29,10 +29,10 @@ def _service():  # type: ignore[no-untyped-def]
     wakes the file's suspended run at once (otherwise the hourly sweep or `liasse flow wake`)."""
     on_outcome = None
     if os.environ.get("PREFECT_API_URL"):
-        from flows.file_engine import on_signing_outcome
+        from flows.db_file_engine import on_signing_outcome
 
         on_outcome = on_signing_outcome
-    return signing_service(session_factory(), settings(), on_outcome=on_outcome)
+    return signing_service(services(), on_outcome=on_outcome)
 
 NAME = "sign"
 app = typer.Typer(
@@ -67,7 +67,7 @@ def _parse_signer(raw: str) -> SignerSpec:
 def seal(source: Path, output: Path = typer.Option(None, "--out", "-o")) -> None:
     """Apply the company seal (PAdES, incremental update) to a PDF."""
     target = output or source.with_name(f"{source.stem}.scelle.pdf")
-    target.write_bytes(seal_pdf(_read(source)))
+    target.write_bytes(seal_pdf(_read(source), services().seal))
     console.print(tr(f"Cachet apposé : {target}", f"Sealed: {target}"))
 
 

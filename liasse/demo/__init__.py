@@ -18,18 +18,18 @@ from typing import Any
 
 from rich.console import Console
 
+from application.schema import migrate
+from application.settings import get_settings
 from documents.profile import current_profile
-from dossiers import migrate
 from dossiers.db import make_engine, make_session_factory
 from dossiers.i18n import tr
 from liasse.demo.archive import check_archive
 from liasse.demo.chorus import deposit_and_follow
-from liasse.demo.context import Demo
 from liasse.demo.files import walk_files
 from liasse.demo.invoices import issue_batch
 from liasse.demo.staff_and_customers import create_customers, create_staff
+from liasse.demo.state import Demo
 from liasse.demo.summary import show_summary
-from liasse.settings import get_settings
 
 
 def migrate_schema(home: Path, console: Console) -> str:

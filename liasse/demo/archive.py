@@ -8,8 +8,8 @@ from rich.table import Table
 from dossiers.archive import find, get_document, verify
 from dossiers.customers.service import get_customer
 from dossiers.i18n import tr
-from liasse.demo.context import Demo
 from liasse.demo.invoice_pipeline import open_archive
+from liasse.demo.state import Demo
 
 
 def check_archive(demo: Demo) -> None:

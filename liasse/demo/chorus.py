@@ -16,12 +16,12 @@ from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, crea
 from connectors.chorus_pro.followup import poll_once
 from connectors.chorus_pro.preflight import check_before_deposit
 from documents.facturx.check import check_facturx
+from dossiers.chorus_deposits import DepositState
+from dossiers.chorus_deposits.records import find
 from dossiers.customers.service import get_customer
 from dossiers.db import utcnow
-from dossiers.deposits import DepositState
-from dossiers.deposits.records import find
 from dossiers.i18n import tr
-from liasse.demo.context import Demo
+from liasse.demo.state import Demo
 
 # The demo credentials the fake knows (its fixture), as a PISTE application would have them.
 CREDENTIALS = {

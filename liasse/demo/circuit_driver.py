@@ -17,6 +17,7 @@ from prefect import get_client
 from prefect.client.schemas.objects import FlowRun
 from sqlalchemy import select
 
+from application.settings import get_settings
 from connectors.mail.alerts import step_alert_key
 from connectors.mail.models import SentMail
 from connectors.mail.outbox import outbox_file_name
@@ -29,11 +30,10 @@ from dossiers.files.states import DecisionKind
 from dossiers.i18n import tr
 from flows import control
 from flows.customer_file import suspension_key
-from flows.engine import Done, NextAction, StepDecision, WaitHuman
-from flows.file_engine import DbFileEngine, record_decision
-from liasse.demo.context import Demo
+from flows.db_file_engine import DbFileEngine, record_decision
+from flows.file_engine_protocol import Done, NextAction, StepDecision, WaitHuman
 from liasse.demo.invoice_pipeline import actions
-from liasse.settings import get_settings
+from liasse.demo.state import Demo
 
 TRANSITION_SECONDS = 180  # one run start-up is ~5 s here; a loaded 2-core machine is slower
 

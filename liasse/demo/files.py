@@ -18,22 +18,23 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from application.invoicing.posting import prepare_for_file
+from application.settings import get_settings
 from dossiers.archive import find as archive_find
 from dossiers.circuits import CLOSE, Circuit, load_circuit
 from dossiers.customers.models import Customer
 from dossiers.customers.service import get_customer
 from dossiers.errors import LiasseError
 from dossiers.files import queries, service
+from dossiers.files.artifacts import linked
 from dossiers.i18n import tr
-from flows.actions.invoices import prepare_for_file
-from flows.actions.links import linked
+from dossiers.invoicing.models import Invoice
 from liasse.demo import circuit_driver as drive
 from liasse.demo import invoice_pipeline as pipeline
 from liasse.demo import paper
-from liasse.demo.context import Demo
 from liasse.demo.orchestration import served_flows
 from liasse.demo.signing import contract_steps
-from liasse.settings import get_settings
+from liasse.demo.state import Demo
 
 
 def default_circuit() -> Circuit:
@@ -99,12 +100,15 @@ def invoice_draft(demo: Demo) -> dict:
 
 def invoice_issued(demo: Demo, file_id: int) -> None:
     """The flow ran invoice_render -> seal -> archive -> send -> deposit after the signature;
-    note the sealed invoice for the summary (its PDF, from the blob store, goes to pdf/)."""
+    note the invoice for the summary (its archived PDF goes to pdf/)."""
     with demo.factory() as s:
-        sealed = linked(s, file_id, "invoice_sealed")
-    assert sealed is not None
-    pipeline.rendered(demo, sealed["number"], pipeline.actions(demo).blobs.get(sealed["sha256"]))
-    demo.issued[-1].archive_id = next(iter(find_archived(demo, sealed["number"])), None)
+        draft = linked(s, file_id, "invoice_draft")
+        assert draft is not None
+        number = s.get_one(Invoice, draft["invoice_id"]).number
+    assert number is not None
+    doc = pipeline.noted(demo, number)
+    pipeline.copy_final_pdf(demo, doc)
+    doc.archive_id = next(iter(find_archived(demo, number)), None)
 
 
 def find_archived(demo: Demo, number: str) -> list[int]:

@@ -1,27 +1,29 @@
-"""One invoice from data to the customer, as the product does it (`flows.actions.invoices`):
-issue through the Factur-X gate, render, seal, archive once, send. The customer-file walk
-(chapter 4) lets the file engine run these stages one circuit step at a time; the invoicing
-batch (chapter 5) runs them back to back with `publish`. This module only keeps the demo's
-bookkeeping: where each PDF is written and what the summary counts.
+"""The demo's invoices go through the product's one posting pipeline
+(`application.invoicing.posting`): issue through the gates, render once, seal, check, archive,
+route. The customer-file walk (chapter 4) lets the file engine run these stages one circuit step
+at a time; the invoicing batch (chapter 5) calls `post` and `route` back to back. This module
+only keeps the demo's bookkeeping: a copy of each final PDF under `pdf/` (read back from the
+archive) and what the summary counts.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from application.invoicing import posting
+from application.services import Services, build_services
+from application.settings import Settings
+from documents.facturx.check import check_facturx
 from dossiers.archive import Archive
 from dossiers.invoicing.queries import get_invoice
-from flows.actions import ActionContext, build_context
-from flows.actions import invoices as product
-from liasse.demo.context import Demo, IssuedDocument
-from liasse.settings import get_settings
+from liasse.demo.state import Demo, IssuedDocument
 
 
-def actions(demo: Demo) -> ActionContext:
-    """The product's action context on the demo's home (archive folder, outbox, blobs)."""
+def actions(demo: Demo) -> Services:
+    """The product's services on the demo's home (archive folder, outbox, blobs)."""
     if demo.actions is None:
-        demo.actions = build_context(get_settings(), factory=demo.factory, chorus=None)
-        demo.actions.actor = "demo:flow"
+        demo.actions = build_services(Settings(), factory=demo.factory, chorus=None,
+                                      vies=None, actor="demo:flow")
     return demo.actions
 
 
@@ -31,51 +33,46 @@ def open_archive(demo: Demo) -> Archive:
 
 
 def issue(demo: Demo, data: dict[str, Any], *, actor: str) -> IssuedDocument:
-    """Issue an invoice (validated XSD + EN 16931 + BR-FR before commit) and render its PDF."""
-    return rendered(demo, product.issue_checked_now(actions(demo), data, actor=actor))
+    """Issue an invoice (validated XSD + EN 16931 + BR-FR before commit)."""
+    number = posting.issue(actions(demo), data, actor=actor).invoice.number
+    assert number is not None
+    return noted(demo, number)
 
 
 def credit(demo: Demo, data: dict[str, Any], *, actor: str) -> IssuedDocument:
-    return rendered(demo, product.credit_checked_now(actions(demo), data, actor=actor))
+    number = posting.credit(actions(demo), data, actor=actor).invoice.number
+    assert number is not None
+    return noted(demo, number)
 
 
-def rendered(demo: Demo, number: str, pdf: bytes | None = None) -> IssuedDocument:
-    """Note an issued document for the summary; its PDF (rendered unless given) goes to pdf/."""
+def noted(demo: Demo, number: str) -> IssuedDocument:
+    """Note an issued document for the summary; its PDF goes to pdf/ once it is posted."""
     with demo.factory() as s:
         invoice = get_invoice(s, number)
         doc = IssuedDocument(
-            number=number, kind=product.document_kind(invoice), invoice_id=invoice.id,
+            number=number, kind=posting.document_kind(invoice), invoice_id=invoice.id,
             customer_number=invoice.buyer["customer_number"], buyer=invoice.buyer_name,
             grand_total=str(invoice.grand_total), pdf_path=demo.pdf_dir / f"{number}.pdf",
             facturx_ok=False,
         )
-    doc.pdf_path.write_bytes(pdf if pdf is not None else product.render_pdf(actions(demo),
-                                                                            number))
-    doc.facturx_ok = product.facturx_ok(doc.pdf_path.read_bytes())
     demo.issued.append(doc)
     return doc
 
 
-def seal(demo: Demo, doc: IssuedDocument) -> None:
-    """Apply the company seal (PAdES); the Factur-X stays valid."""
-    doc.pdf_path.write_bytes(product.seal(doc.pdf_path.read_bytes()))
-    doc.facturx_ok = product.facturx_ok(doc.pdf_path.read_bytes())
-
-
-def archive(demo: Demo, doc: IssuedDocument) -> int:
-    """Archive the final PDF; archiving the same bytes again returns the same record."""
-    row = product.archive(actions(demo), doc.number, doc.pdf_path.read_bytes())
-    doc.archive_id = row.id
-    return row.id
-
-
-def send(demo: Demo, doc: IssuedDocument) -> str:
-    """E-mail the PDF to the buyer (embedded default: an `.eml` file in the outbox)."""
-    return product.send(actions(demo), doc.number, doc.pdf_path.read_bytes())
+def copy_final_pdf(demo: Demo, doc: IssuedDocument) -> None:
+    """Write the posted document's final bytes (the archived ones) to pdf/ for the reader."""
+    pdf = posting.issued_pdf(actions(demo), doc.number)
+    doc.pdf_path.write_bytes(pdf)
+    doc.facturx_ok = check_facturx(pdf).ok
 
 
 def publish(demo: Demo, doc: IssuedDocument) -> None:
-    """Seal, archive and send one issued document, as the invoice steps of a circuit do."""
-    seal(demo, doc)
-    archive(demo, doc)
-    send(demo, doc)
+    """Post (render once, seal, check, archive) and route one issued document."""
+    doc.archive_id = posting.post(actions(demo), doc.number).archive_id
+    posting.route(actions(demo), doc.number)
+    copy_final_pdf(demo, doc)
+
+
+def archive(demo: Demo, doc: IssuedDocument) -> int:
+    """Archive again: the pipeline finds its record and returns the same archive entry."""
+    return posting.archive(actions(demo), doc.number).id

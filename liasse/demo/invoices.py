@@ -19,7 +19,7 @@ from dossiers.errors import LiasseError
 from dossiers.i18n import tr
 from dossiers.invoicing.models import Invoice
 from liasse.demo import invoice_pipeline as pipeline
-from liasse.demo.context import Demo, IssuedDocument
+from liasse.demo.state import Demo, IssuedDocument
 
 ACTOR = "m.rousseau"
 PUBLIC_PO = "EJ-UL-2026-001"  # a legal commitment the public buyer registered on Chorus Pro

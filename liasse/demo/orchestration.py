@@ -17,7 +17,7 @@ from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 from dossiers.i18n import tr
 from flows.control import CUSTOMER_FILE_DEPLOYMENT
 from flows.local_stack import LocalStack
-from liasse.demo.context import Demo
+from liasse.demo.state import Demo
 
 
 @contextmanager

@@ -13,18 +13,17 @@ from contextlib import contextmanager
 
 import httpx
 
+from application.signing_sessions import signing_service
 from connectors.sms.fake_twilio import FakeTwilioServer
 from dossiers.i18n import tr
 from flows.actions.sign import session_of
-from flows.file_engine import on_signing_outcome
+from flows.db_file_engine import on_signing_outcome
 from liasse.demo import circuit_driver as drive
-from liasse.demo.context import Demo
 from liasse.demo.invoice_pipeline import actions as pipeline_actions
-from liasse.settings import get_settings
+from liasse.demo.state import Demo
 from signing.event_context import RequestContext
 from signing.pki.context import verification_roots
 from signing.sessions.deps import SessionOutcome
-from signing.sessions.runtime import signing_service
 from signing.settings import SigningSettings
 from signing.validation.verify import verify_pdf
 
@@ -36,7 +35,7 @@ def contract_steps(demo: Demo, file_id: int) -> None:
     """contract_draft (automatic, run by the flow before this) -> contract_review (human) ->
     signature (automatic): approving the review resumes the run, which opens the signing session
     (invitations e-mailed) and suspends; the signers sign here; the signing service's hook
-    (`flows.file_engine.on_signing_outcome`, as in the portal) resumes the run, which finishes
+    (`flows.db_file_engine.on_signing_outcome`, as in the portal) resumes the run, which finishes
     the signature step and runs the invoice steps."""
     drive.decide(demo, file_id, demo.staff["contract_manager"], approve=True,
                  reason="Clauses conformes au bon de commande")
@@ -51,6 +50,7 @@ def fake_twilio(demo: Demo) -> Iterator[FakeTwilioServer]:
     server = FakeTwilioServer(s.twilio_account_sid, s.twilio_auth_token.get_secret_value(),
                               outbox_file=s.sms_outbox_file)
     with server:
+        os.environ["LIASSE_SMS_BACKEND"] = "twilio"  # Twilio's contract, served by the fake
         os.environ["LIASSE_TWILIO_BASE_URL"] = server.base_url
         demo.detail(tr(f"faux Twilio démarré sur {server.base_url}",
                        f"fake Twilio started on {server.base_url}"))
@@ -58,6 +58,7 @@ def fake_twilio(demo: Demo) -> Iterator[FakeTwilioServer]:
             yield server
         finally:
             del os.environ["LIASSE_TWILIO_BASE_URL"]
+            del os.environ["LIASSE_SMS_BACKEND"]
 
 
 def read_code(server: FakeTwilioServer, phone: str) -> tuple[str, str]:
@@ -86,7 +87,7 @@ def sign(demo: Demo, file_id: int) -> None:
         on_signing_outcome(outcome)
 
     with (fake_twilio(demo) as twilio,
-          signing_service(demo.factory, get_settings(), on_outcome=completed) as service):
+          signing_service(pipeline_actions(demo), on_outcome=completed) as service):
         for position, browser in ((1, CUSTOMER_BROWSER), (2, MANAGER_BROWSER)):
             token = service.signer_token(reference, position)
             shown = service.view(token, browser)

@@ -14,15 +14,15 @@ from typing import Any
 
 from rich.panel import Panel
 
+from application.settings import get_settings
 from documents.postal_address import PostalRecipient, format_address
 from dossiers.circuits import load_circuit
 from dossiers.customers.actions import add_action
 from dossiers.customers.service import create_customer
 from dossiers.errors import LiasseError
 from dossiers.staff.service import create_staff_user, create_team
-from liasse.demo.context import Demo
+from liasse.demo.state import Demo
 from liasse.demo.vat_check import check_with_vies
-from liasse.settings import get_settings
 
 ACTOR = "demo:admin"
 TEAM = "Équipe Rhône-Alpes"

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from dossiers.archive import ArchivedDocument, ArchiveState
 from dossiers.audit import AuditEvent
 from dossiers.audit import verify as verify_chain
+from dossiers.chorus_deposits import ChorusDeposit
 from dossiers.customers.models import Customer
-from dossiers.deposits import ChorusDeposit
 from dossiers.files.models import CustomerFile, FileStep
 from dossiers.i18n import tr
 from dossiers.invoicing.models import Invoice
-from liasse.demo.context import Demo
 from liasse.demo.orchestration import watch_afterwards
+from liasse.demo.state import Demo
 from signing.settings import SigningSettings
 
 SUMMARY_FILE = "demo-summary.json"

@@ -7,7 +7,7 @@ from connectors.chorus_pro.fake import ServerThread
 from connectors.vies import VatChecker, VatStatus
 from connectors.vies.fake import FakeVies, create_app
 from connectors.vies.settings import ViesSettings
-from liasse.demo.context import Demo
+from liasse.demo.state import Demo
 
 
 def check_with_vies(demo: Demo, vat_number: str) -> None:

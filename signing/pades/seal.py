@@ -34,12 +34,6 @@ class CompanySeal:
         )
 
 
-def seal_pdf(
-    pdf_bytes: bytes, seal: CompanySeal | None = None, *, reason: str | None = None
-) -> bytes:
-    """Seal a PDF with the company seal (the configured one unless `seal` is given)."""
-    if seal is None:
-        from signing.pki.context import default_signing_pki
-
-        seal = default_signing_pki().company_seal()
+def seal_pdf(pdf_bytes: bytes, seal: CompanySeal, *, reason: str | None = None) -> bytes:
+    """Seal a PDF with the given company seal (the caller's `Services.seal`: no global)."""
     return seal.seal(pdf_bytes, reason=reason or "Cachet de l'entreprise")

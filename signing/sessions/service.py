@@ -17,7 +17,6 @@ from signing.otp import service as otp
 from signing.sessions import access, notify
 from signing.sessions.deps import SessionOutcome, SigningDeps
 from signing.sessions.errors import AlreadyDone, InvalidSessionInput, SessionNotFound
-from signing.sessions.links import make_signer_token, read_signer_token, signing_url
 from signing.sessions.maintenance import due_for_reminder, expire_overdue
 from signing.sessions.models import (
     Ordering,
@@ -27,6 +26,7 @@ from signing.sessions.models import (
     SigningSigner,
 )
 from signing.sessions.prepare import SignerSpec, prepare_contract
+from signing.sessions.signer_links import make_signer_token, read_signer_token, signing_url
 from signing.sessions.signing_step import SignedOutcome, sign_and_maybe_complete
 
 

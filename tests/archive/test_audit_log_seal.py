@@ -17,8 +17,8 @@ from asn1crypto import pem
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from application.schema import migrate
 from connectors.archive import LocalFolderArchive
-from dossiers import migrate
 from dossiers.archive import (
     Archive,
     RetentionPolicy,

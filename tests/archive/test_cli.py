@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from application.schema import migrate
 from connectors.archive import LocalFolderArchive
-from dossiers import migrate
 from dossiers.archive import Archive, RetentionPolicy, archive_document
 from dossiers.db import make_engine, make_session_factory
 from dossiers.errors import IntegrityFailure

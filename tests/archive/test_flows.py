@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from application.settings import get_settings
 from connectors.archive import ArchiveSettings, open_store
 from dossiers.archive import Archive, archive_document
 from dossiers.db import Base, make_engine, make_session_factory
 from flows.archive import audit_log_export_flow, retention_sweep_flow, rolling_verification_flow
-from liasse.settings import get_settings
 
 from .conftest import S3Target
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from application.schema import migrate
 from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.deposit import Depositor, DepositRequest
 from connectors.chorus_pro.errors import ChorusAuthError
 from connectors.chorus_pro.fake import FakeChorus
 from connectors.chorus_pro.fake.samples import sample_facturx
-from dossiers import migrate
 from dossiers.db import Base, make_engine, make_session_factory
 from dossiers.errors import ValidationError
 

@@ -15,8 +15,8 @@ from connectors.chorus_pro.fake import FakeChorus
 from connectors.chorus_pro.fake.samples import sample_facturx
 from connectors.chorus_pro.followup import poll_once
 from dossiers.audit import AuditEvent
-from dossiers.deposits import ChorusDeposit, DepositState, InvoiceLifecycle
-from dossiers.deposits.records import find
+from dossiers.chorus_deposits import ChorusDeposit, DepositState, InvoiceLifecycle
+from dossiers.chorus_deposits.records import find
 
 from .helpers import EJ_BUYER, FREE_BUYER, SERVICE_BUYER, deposit_counts, inject
 

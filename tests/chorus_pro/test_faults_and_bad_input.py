@@ -14,7 +14,7 @@ from connectors.chorus_pro.errors import ChorusAuthError
 from connectors.chorus_pro.fake import FakeChorus
 from connectors.chorus_pro.fake.samples import sample_facturx
 from connectors.chorus_pro.followup import poll_once
-from dossiers.deposits import DepositState
+from dossiers.chorus_deposits import DepositState
 from dossiers.errors import ConflictError
 
 from .helpers import (
@@ -298,7 +298,7 @@ def test_two_overlapping_waves_send_each_invoice_once(
 def test_a_claim_racing_another_workers_insert_is_a_conflict_not_a_crash(
     db: sessionmaker[Session], depositor: Depositor, fake: FakeChorus, server_url: str
 ) -> None:
-    from dossiers.deposits.records import claim
+    from dossiers.chorus_deposits.records import claim
 
     other = db()
     claim(

@@ -10,7 +10,7 @@ from connectors.chorus_pro.deposit import Depositor, DepositRequest
 from connectors.chorus_pro.fake import FakeChorus
 from connectors.chorus_pro.followup import poll_once
 from connectors.chorus_pro.routing import read_routing
-from dossiers.deposits import DepositState, InvoiceLifecycle
+from dossiers.chorus_deposits import DepositState, InvoiceLifecycle
 
 from .helpers import deposit_counts
 from .test_deposit_followup import row

@@ -18,11 +18,11 @@ from alembic import command
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
-from dossiers import migrate
+from application.schema import migrate
+from application.settings import get_settings
 from dossiers.customers.models import Customer, CustomerAction
 from dossiers.staff.models import StaffUser
 from liasse.cli import context, main
-from liasse.settings import get_settings
 
 from .support import VALID_IBAN, VALID_SIRET, count, counts
 

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from application.schema import migrate
+from application.vies_checks import check_customer_vat, needs_vies_check
 from connectors.vies import VatChecker
 from connectors.vies.fake import FakeVies
 from connectors.vies.settings import ViesSettings
-from dossiers import migrate
 from dossiers.audit import AuditEvent
 from dossiers.customers.models import Customer, CustomerVatCheck, VatCheckStatus
 from dossiers.customers.vat_checks import (
@@ -29,7 +30,6 @@ from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from liasse.cli import context
 from liasse.cli.main import root
-from liasse.vat_checks import check_customer_vat, needs_vies_check
 
 from .support import count, customer_data
 

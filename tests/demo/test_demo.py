@@ -19,8 +19,8 @@ from sqlalchemy import select
 from connectors.mail.alerts import step_alert_key
 from connectors.mail.models import SentMail
 from documents.facturx.check import check_facturx
+from dossiers.chorus_deposits import ChorusDeposit, DepositState
 from dossiers.db import make_engine, make_session_factory
-from dossiers.deposits import ChorusDeposit, DepositState
 from dossiers.invoicing.models import Invoice
 from signing.pki.seal_credentials import load_pem_certs
 from signing.validation.verify import verify_pdf

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from dossiers.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
-from flows.engine import (
+from flows.file_engine_protocol import (
     AlertContext,
     Automatic,
     Done,

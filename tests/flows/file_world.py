@@ -20,6 +20,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.invoicing.posting import prepare_for_file
+from application.services import Services, build_services
 from connectors.archive import LocalFolderArchive
 from connectors.mail.models import SentMail
 from connectors.sms.fake_twilio import FakeTwilioServer
@@ -29,9 +31,7 @@ from dossiers.customers.service import create_customer
 from dossiers.db import transaction
 from dossiers.files import service
 from dossiers.staff.service import assign_team, create_staff_user, create_team, set_team_lead
-from flows.actions import ActionContext, build_context
-from flows.actions.invoices import prepare_for_file
-from flows.file_engine import DbFileEngine
+from flows.db_file_engine import DbFileEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -84,7 +84,7 @@ class World:
     db: sessionmaker[Session]
     home: Path
     clock: Clock
-    ctx: ActionContext
+    ctx: Services
     engine: DbFileEngine
     twilio: FakeTwilioServer
     store: FlakyStore
@@ -145,10 +145,10 @@ def seed(db: sessionmaker[Session]) -> int:
 
 
 def build_world(db: sessionmaker[Session], home: Path, twilio: FakeTwilioServer) -> World:
-    from liasse.settings import get_settings
+    from application.settings import get_settings
 
     clock = Clock()
-    ctx = build_context(get_settings(), factory=db, clock=clock, chorus=None)
+    ctx = build_services(get_settings(), factory=db, clock=clock, chorus=None)
     store = FlakyStore(LocalFolderArchive(home / "archive", clock=clock))
     ctx.archive = dataclasses.replace(ctx.archive, backend=store)
     world = World(db, home, clock, ctx, None, twilio, store, seed(db))  # type: ignore[arg-type]
@@ -159,7 +159,7 @@ def build_world(db: sessionmaker[Session], home: Path, twilio: FakeTwilioServer)
 
 
 def _clear_caches() -> None:
-    from liasse.settings import get_settings
+    from application.settings import get_settings
     from signing.pki.context import default_signing_pki
     from signing.settings import get_signing_settings
 
@@ -187,6 +187,7 @@ def world_fixture(db: sessionmaker[Session], pki_home: Path, tmp_path: Path,
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LIASSE_HOME", str(pki_home))
     monkeypatch.setenv("LIASSE_SECRET_KEY", "file-engine-test-secret")
+    monkeypatch.setenv("LIASSE_SMS_BACKEND", "twilio")  # Twilio's contract, served by the fake
     monkeypatch.setenv("LIASSE_TWILIO_BASE_URL", fake_twilio_server.base_url)
     _clear_caches()
     home = tmp_path / "home"

@@ -33,12 +33,13 @@ from connectors.chorus_pro import ChorusProClient, ChorusSettings, poll_once
 from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, create_app
 from dossiers.archive.models import ArchivedDocument
 from dossiers.audit.models import AuditEvent
+from dossiers.chorus_deposits import DepositState
+from dossiers.chorus_deposits.records import find
 from dossiers.customers.service import create_customer
 from dossiers.db import transaction
-from dossiers.deposits import DepositState
-from dossiers.deposits.records import find
 from dossiers.errors import ConflictError
 from dossiers.files import service
+from dossiers.files.artifacts import linked
 from dossiers.files.states import FileState, StepState
 from flows.actions import StepRef, invoice_steps, invoices
 from flows.actions.chorus_problems import (
@@ -46,10 +47,9 @@ from flows.actions.chorus_problems import (
     start_reopened_run,
     start_reopened_runs,
 )
-from flows.actions.links import linked
+from flows.db_file_engine import record_decision
 from flows.disputes import open_dispute
-from flows.engine import Automatic, Done, WaitHuman
-from flows.file_engine import record_decision
+from flows.file_engine_protocol import Automatic, Done, WaitHuman
 from flows.runtime import Runtime
 
 FREE_BUYER = "13000120900019"  # known to the fake; no service code or commitment required

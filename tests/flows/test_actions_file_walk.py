@@ -13,14 +13,13 @@ from file_world import (  # noqa: F401  (fixtures)
 )
 from sqlalchemy import select
 
+from application.signing_sessions import signing_service
 from documents.facturx.check import check_facturx
 from dossiers.archive.models import ArchivedDocument
 from dossiers.files import service
 from dossiers.files.states import FileState
-from flows.engine import Automatic, Done, StepDecision, WaitCustomer, WaitHuman
-from liasse.settings import get_settings
+from flows.file_engine_protocol import Automatic, Done, StepDecision, WaitCustomer, WaitHuman
 from signing.event_context import RequestContext
-from signing.sessions.runtime import signing_service
 
 BROWSER = RequestContext("203.0.113.10", "pytest")
 
@@ -53,7 +52,7 @@ def sign_both(world: World, file_id: int) -> None:
     opened = session_of(world.ctx, file_id, row_id)
     assert opened is not None
     reference = opened.reference
-    with signing_service(world.db, get_settings(),
+    with signing_service(world.ctx,
                          on_outcome=world.engine.on_signing_outcome) as signing:
         for position, phone in ((1, "+33612345678"), (2, "+33798765432")):
             token = signing.signer_token(reference, position)

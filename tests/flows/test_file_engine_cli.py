@@ -16,7 +16,7 @@ from file_world import (  # noqa: F401  (fixtures)
 from test_file_engine_flow import deployment, execute, paused_on, runtime, waiting_row  # noqa: F401
 from typer.testing import CliRunner
 
-from dossiers import migrate
+from application.schema import migrate
 from dossiers.files import service
 from flows.runtime import Runtime
 from liasse.cli import context
@@ -87,7 +87,7 @@ def test_a_worker_builds_the_real_engine_from_the_environment(
     cli_on_world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.actions.sla_source import DbSlaSource
-    from flows.file_engine import DbFileEngine
+    from flows.db_file_engine import DbFileEngine
     from flows.runtime import runtime_from_environment
     from flows.serve import ENGINE_DEFAULTS
 

@@ -27,6 +27,8 @@ from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
 from prefect.states import Cancelled
 
+from application.settings import get_settings
+from application.signing_sessions import signing_service
 from dossiers.db import transaction
 from dossiers.errors import ConflictError, PermissionDenied
 from dossiers.files import service
@@ -35,14 +37,12 @@ from flows import tasks
 from flows.actions.sla_source import DbSlaSource
 from flows.control import NotWaiting, resume_step, start_file
 from flows.customer_file import customer_file, suspension_key
-from flows.engine import StepDecision
-from flows.file_engine import on_signing_outcome, record_decision, resume_after_signing
+from flows.db_file_engine import on_signing_outcome, record_decision, resume_after_signing
+from flows.file_engine_protocol import StepDecision
 from flows.runtime import Runtime, use_runtime
 from flows.settings import FlowSettings
 from flows.sla import sla_reminders
-from liasse.settings import get_settings
 from signing.event_context import RequestContext
-from signing.sessions.runtime import signing_service
 
 pytestmark = pytest.mark.xdist_group("prefect")
 BROWSER = RequestContext("203.0.113.10", "pytest")
@@ -118,7 +118,7 @@ def sign_both(world: World, file_id: int) -> None:
 
     opened = session_of(world.ctx, file_id, waiting_row(world, file_id))
     assert opened is not None
-    with signing_service(world.db, get_settings(), on_outcome=on_signing_outcome) as signing:
+    with signing_service(world.ctx, on_outcome=on_signing_outcome) as signing:
         for position, phone in ((1, "+33612345678"), (2, "+33798765432")):
             token = signing.signer_token(opened.reference, position)
             shown = signing.view(token, BROWSER)
@@ -257,9 +257,9 @@ steps:
 def test_an_outage_longer_than_the_retries_sends_the_invoice_to_review_then_archives_once(
     deployment: UUID, world: World, runtime: Runtime, tmp_path
 ) -> None:
+    from application.invoicing.posting import prepare_for_file
     from dossiers.circuits import load_circuit
-    from flows.actions.invoices import prepare_for_file
-    from flows.actions.links import linked
+    from dossiers.files.artifacts import linked
 
     (tmp_path / "invoice_only.yaml").write_text(INVOICE_ONLY)
     with transaction(world.db) as s:

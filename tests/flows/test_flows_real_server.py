@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.xdist_group("p
 RESUME = """
 import sys
 from flows.control import resume_step
-from flows.engine import StepDecision
+from flows.file_engine_protocol import StepDecision
 resume_step(sys.argv[1], StepDecision(step_run_id=sys.argv[2], outcome="approved",
                                       actor=sys.argv[3]))
 """

@@ -40,20 +40,20 @@ from prefect_support import (  # noqa: F401  (fixture)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.invoicing.posting import prepare_for_file
+from application.schema import migrate
 from connectors.mail.alerts import STEP_LINK_PURPOSE
 from connectors.mail.models import SentMail
 from documents.profile import current_profile
-from dossiers import migrate
 from dossiers.archive.models import ArchivedDocument
 from dossiers.audit import AuditEvent
 from dossiers.customers.models import Customer
 from dossiers.db import make_engine, make_session_factory, transaction
 from dossiers.files import service
+from dossiers.files.artifacts import linked
 from dossiers.files.states import DecisionKind, FileState, StepState
 from dossiers.invoicing.models import Invoice
-from dossiers.links import read_token
-from flows.actions.invoices import prepare_for_file
-from flows.actions.links import linked
+from dossiers.signed_links import read_token
 from flows.control import file_tag
 from flows.customer_file import suspension_key
 from flows.local_server import LocalPrefectServer
@@ -177,8 +177,8 @@ def test_a_real_file_through_a_real_server_worker_and_the_cli(
         LIASSE_DATABASE_URL=liasse_database,
         LIASSE_CIRCUITS_DIR=str(circuits),
         LIASSE_SECRET_KEY=SECRET,
-        LIASSE_FILE_ENGINE="flows.file_engine:make_file_engine",
-        LIASSE_SLA_SOURCE="flows.file_engine:make_sla_source",
+        LIASSE_FILE_ENGINE="flows.db_file_engine:make_file_engine",
+        LIASSE_SLA_SOURCE="flows.db_file_engine:make_sla_source",
         LIASSE_CODE_DIR=str(REPO),
         PREFECT_WORKER_QUERY_SECONDS="1",
         PREFECT_WORKER_PREFETCH_SECONDS="1",

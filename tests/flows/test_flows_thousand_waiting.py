@@ -48,21 +48,21 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect_support import PG, child_pids, fresh_postgres_database, thread_count
 from sqlalchemy import func, select, text
 
+from application.invoicing.posting import prepare_for_file
+from application.settings import get_settings
 from dossiers.circuits import load_circuit
 from dossiers.db import make_engine, transaction
 from dossiers.files import service
 from dossiers.files.models import FileStep
 from dossiers.files.states import StepState
-from flows.actions.invoices import prepare_for_file
 from flows.actions.sla_source import DbSlaSource
 from flows.control import resume_step, start_file
 from flows.customer_file import customer_file, suspension_key
-from flows.engine import StepDecision
-from flows.file_engine import record_decision
+from flows.db_file_engine import record_decision
+from flows.file_engine_protocol import StepDecision
 from flows.local_server import LocalPrefectServer
 from flows.runtime import Runtime, use_runtime
 from flows.settings import FlowSettings
-from liasse.settings import get_settings
 
 N = int(os.environ.get("LIASSE_TEST_WAITING_FILES", "1000"))
 WORKERS = int(os.environ.get("LIASSE_TEST_WAITING_WORKERS", "16"))

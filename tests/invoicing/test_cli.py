@@ -15,7 +15,7 @@ from alembic import command
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from dossiers import migrate
+from application.schema import migrate
 from dossiers.customers.models import CustomerType
 from dossiers.errors import ValidationError
 from liasse.cli import context

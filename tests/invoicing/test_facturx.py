@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.invoicing.issuing import Checked, credit_checked, issue_checked, reissue_checked
 from documents.errors import FacturXRejected
 from documents.profile import demo_profile
 from dossiers.customers.models import CustomerType
 from dossiers.db import transaction
 from dossiers.invoicing.models import Invoice
-from liasse.invoice_documents import Checked, credit_checked, issue_checked, reissue_checked
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.db import transaction
-from dossiers.invoicing.guard import ImmutableInvoiceError
+from dossiers.invoicing.immutability import ImmutableInvoiceError
 from dossiers.invoicing.models import Invoice, InvoiceAdjustment, InvoiceState
 
 LINE = {"description": "Abonnement", "quantity": "2", "unit_price": "10"}

@@ -18,8 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from application.invoicing.issuing import (
+    check_before_commit,
+    credit_checked,
+    issue_checked,
+    issue_with_vies,
+    seller_from_profile,
+)
+from application.schema import migrate
+from application.vies_checks import ViesPolicy, ViesRefusal, refresh_for_draft
 from documents.profile import demo_profile
-from dossiers import migrate
 from dossiers.audit import AuditEvent, verify
 from dossiers.customers.models import Customer, CustomerVatCheck, VatCheckStatus
 from dossiers.customers.vat_checks import Standing, record_vat_check
@@ -28,14 +36,6 @@ from dossiers.invoicing.drafts import issue_draft, save_draft
 from dossiers.invoicing.models import Invoice, InvoiceCounter
 from liasse.cli import context
 from liasse.cli.main import root
-from liasse.invoice_documents import (
-    check_before_commit,
-    credit_checked,
-    issue_checked,
-    issue_with_vies,
-    seller_from_profile,
-)
-from liasse.vat_checks import ViesPolicy, ViesRefusal, refresh_for_draft
 
 UNKNOWN_BE = "BE0776091951"  # well-formed, not registered in the fake VIES
 KNOWN_BE = "BE0403019261"  # NV BRASSERIE EXEMPLE

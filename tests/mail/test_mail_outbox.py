@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.mail.alerts import STEP_LINK_PURPOSE, alert_key
 from connectors.mail.models import SentMail
 from connectors.mail.outbox import OutboxMailer
-from dossiers.links import read_token
+from dossiers.signed_links import read_token
 
 from .support import ALERT, SECRET, alert_mail, token_from
 

@@ -17,7 +17,7 @@ from connectors.mail.alerts import (
 from connectors.mail.models import SentMail
 from connectors.mail.outbox import OutboxMailer
 from dossiers.audit import AuditEvent
-from dossiers.links import InvalidLink, read_token
+from dossiers.signed_links import InvalidLink, read_token
 
 from .support import (
     ALERT,

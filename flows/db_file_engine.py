@@ -20,6 +20,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.errors import ActionFailed
+from application.services import Services, build_services
 from dossiers.customers.models import Customer
 from dossiers.db import transaction, utcnow
 from dossiers.errors import ConflictError, LiasseError, NotFound, ValidationError
@@ -28,16 +30,8 @@ from dossiers.files.state_machine import AwaitCustomer, AwaitHuman, Finished
 from dossiers.files.states import DecisionKind, StepState
 from dossiers.i18n import tr
 from dossiers.staff.service import get_staff, users_with_role
-from flows.actions import (
-    ActionContext,
-    ActionFailed,
-    StepRef,
-    build_context,
-    dispute_steps,
-    handler_for,
-    sign,
-)
-from flows.engine import (
+from flows.actions import StepRef, dispute_steps, handler_for, sign
+from flows.file_engine_protocol import (
     AlertContext,
     Automatic,
     Done,
@@ -104,9 +98,10 @@ def _last_attempt() -> bool:
 
 
 class DbFileEngine:
-    """`flows.engine.FileEngine` and `SlaSource` over the database (the source of truth)."""
+    """`flows.file_engine_protocol.FileEngine` and `SlaSource` over the database (the source
+    of truth)."""
 
-    def __init__(self, factory: sessionmaker[Session], context: ActionContext | None = None,
+    def __init__(self, factory: sessionmaker[Session], context: Services | None = None,
                  *, clock: Callable[[], datetime] = utcnow,
                  resume: Callable[[int, int], None] | None = None) -> None:
         self.factory = factory
@@ -116,9 +111,9 @@ class DbFileEngine:
         self._sweep_now: datetime | None = None
 
     @property
-    def context(self) -> ActionContext:
+    def context(self) -> Services:
         if self._context is None:
-            self._context = build_context(factory=self.factory, clock=self.clock)
+            self._context = build_services(factory=self.factory, clock=self.clock)
         return self._context
 
     # --- FileEngine --------------------------------------------------------------------------
@@ -225,12 +220,12 @@ def resume_after_signing(file_id: int, row_id: int) -> None:
 
 
 def make_file_engine(factory: sessionmaker[Session]) -> DbFileEngine:
-    """`LIASSE_FILE_ENGINE=flows.file_engine:make_file_engine` (worker processes)."""
+    """`LIASSE_FILE_ENGINE=flows.db_file_engine:make_file_engine` (worker processes)."""
     return DbFileEngine(factory)
 
 
 def make_sla_source(factory: sessionmaker[Session]):  # type: ignore[no-untyped-def]
-    """`LIASSE_SLA_SOURCE=flows.file_engine:make_sla_source`."""
+    """`LIASSE_SLA_SOURCE=flows.db_file_engine:make_sla_source`."""
     from flows.actions.sla_source import DbSlaSource
 
     return DbSlaSource(DbFileEngine(factory))

@@ -1,10 +1,13 @@
-"""Building a ready-to-use `SigningService` from settings (CLI, portal, flows).
+"""Building a ready-to-use `SigningService` from the composition root (CLI, portal, flows).
 
-SMS: with `LIASSE_TWILIO_BASE_URL` the Twilio client talks to that host; with real Twilio
-credentials (an account SID other than the placeholder) it talks to Twilio; otherwise — the
-embedded default — a fake Twilio server is started in-process for the duration of the block,
-writing its outbox to `<home>/outbox/sms.json` (the demo prints codes from there). In every case
-the real `twilio` client makes the HTTP calls.
+SMS goes through the real `twilio` client in every case; `LIASSE_SMS_BACKEND` says to whom,
+explicitly (never guessed from a placeholder account):
+
+- `fake` (the embedded default): a fake Twilio server, speaking Twilio's REST contract, started
+  in-process for the duration of the block; it writes its outbox to `<home>/outbox/sms.json`
+  (the demo prints codes from there). No SMS reaches a phone, and the CLI says so.
+- `twilio`: Twilio itself with `LIASSE_TWILIO_ACCOUNT_SID` / `_AUTH_TOKEN`, or a Twilio-compatible
+  host at `LIASSE_TWILIO_BASE_URL`.
 """
 
 from __future__ import annotations
@@ -13,28 +16,27 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from connectors.mail.factory import make_mailer
+from application.services import Services
 from connectors.sms.fake_twilio import FakeTwilioServer
 from connectors.sms.idempotency import FileIdempotencyStore
 from connectors.sms.twilio_sender import TwilioSmsSender
-from liasse.settings import Settings
 from signing.otp.policy import OtpPolicy
-from signing.pki.context import default_signing_pki
 from signing.sessions.deps import OutcomeHook, SigningDeps
 from signing.sessions.mail_adapter import ConnectorMailer
 from signing.sessions.service import SigningService
 from signing.settings import SigningSettings
 
-PLACEHOLDER_SID = SigningSettings.model_fields["twilio_account_sid"].default
+
+def sms_is_simulated(s: SigningSettings | None = None) -> bool:
+    """Whether codes go to the bundled fake Twilio (no real SMS is sent)."""
+    return (s or SigningSettings()).sms_backend == "fake"
 
 
 @contextmanager
 def sms_sender(s: SigningSettings) -> Iterator[TwilioSmsSender]:
     token = s.twilio_auth_token.get_secret_value()
     store = FileIdempotencyStore(s.home / "outbox" / "sms-keys.json")
-    if s.twilio_base_url or s.twilio_account_sid != PLACEHOLDER_SID:
+    if s.sms_backend == "twilio":
         yield TwilioSmsSender(
             s.twilio_account_sid, token, s.twilio_from, base_url=s.twilio_base_url, store=store
         )
@@ -47,17 +49,17 @@ def sms_sender(s: SigningSettings) -> Iterator[TwilioSmsSender]:
 
 @contextmanager
 def signing_service(
-    factory: sessionmaker[Session], settings: Settings, on_outcome: OutcomeHook | None = None
+    services: Services, on_outcome: OutcomeHook | None = None
 ) -> Iterator[SigningService]:
     s = SigningSettings()
     with ExitStack() as stack:
         sms = stack.enter_context(sms_sender(s))
         deps = SigningDeps(
-            factory=factory,
-            pki=default_signing_pki(),
+            factory=services.factory,
+            pki=services.pki,
             sms=sms,
-            mailer=ConnectorMailer(make_mailer(factory, settings.outbox_dir)),
-            secret_key=settings.resolved_secret_key(),
+            mailer=ConnectorMailer(services.mailer),
+            secret_key=services.settings.resolved_secret_key(),
             otp_policy=OtpPolicy(
                 ttl=timedelta(seconds=s.otp_ttl_seconds),
                 max_attempts=s.otp_max_attempts,
@@ -68,7 +70,7 @@ def signing_service(
             session_ttl=timedelta(days=s.signing_session_days),
             reminder_interval=timedelta(hours=s.signing_reminder_hours),
             public_base_url=s.public_base_url,
-            notify_email=settings.sales_manager_email,
+            notify_email=services.settings.sales_manager_email,
             on_outcome=on_outcome,
         )
         yield SigningService(deps)

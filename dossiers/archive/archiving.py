@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from dossiers.archive import store as meta
-from dossiers.archive.context import Archive
+from dossiers.archive.archive import Archive
 from dossiers.archive.errors import ArchiveConflict, RetentionInPast, RetentionShortening
 from dossiers.archive.keys import check_key, check_metadata
 from dossiers.archive.models import ArchivedDocument, ArchiveState

@@ -1,32 +1,22 @@
-"""Glue between the invoicing domain and the documents package (Factur-X, PDF).
+"""Translation between the invoicing domain and the documents package (Factur-X, PDF).
 
-`dossiers` never imports `documents` (the arrows point one way), so this application-level
-module does the translation both ways:
+`dossiers` never imports `documents` (the arrows point one way), so this application module
+maps both ways:
 
-- `seller_from_profile`: the documents' company profile -> the domain's `SellerSnapshot`
-  (with the BR-FR-05 mentions in both languages, frozen into each invoice's notes);
-- `to_facturx`: an issued `Invoice` -> the generator's `FacturXInvoice`;
-- `issue_checked` / `credit_checked` / `reissue_checked`: issue inside the caller's transaction
-  and validate the CII XML (XSD + EN 16931 + BR-FR) *before* commit, so an invoice that would be
-  rejected raises `FacturXRejected` with the rule ids and takes no number;
-- the same pre-commit check runs the VIES gate (`liasse.vat_checks.clear_invoice`): reverse
-  charge (AE) or an intra-EU supply (K) to a buyer VIES calls invalid raises `ViesRefusal`;
-  `issue_with_vies` re-checks the buyer first (outside the transaction) when a checker is given.
+- `seller_from_profile`: the company profile -> the domain's `SellerSnapshot`, frozen into each
+  invoice at issue (with the BR-FR-05 mentions in both languages);
+- `to_facturx`: an issued `Invoice` -> the generator's `FacturXInvoice` (amounts copied, never
+  recomputed);
+- `render`: the Factur-X PDF/A-3 of an issued invoice, drawn from the *frozen* seller: the page
+  shows the seller the embedded XML names even if the company profile changed since. Only the
+  posting pipeline renders an issued invoice, once; later reads return the archived bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.orm import Session, object_session, sessionmaker
-
-from connectors.vies import VatChecker
-from documents.errors import FacturXRejected
-from documents.facturx.cii import cii_xml_bytes
 from documents.facturx.issue import FacturXDocument, build_facturx
 from documents.facturx.mentions import legal_notes
 from documents.facturx.model import (
@@ -43,18 +33,12 @@ from documents.facturx.model import (
     VatBreakdown,
     VatCategory,
 )
-from documents.facturx.validation import FacturXReport, validate_cii
-from documents.profile import CompanyProfile
-from dossiers.db import transaction
+from documents.profile import CompanyProfile, ProfileAddress
 from dossiers.errors import ValidationError
 from dossiers.i18n import tr
-from dossiers.invoicing.credit import CreditInput, credit_invoice, reissue
-from dossiers.invoicing.inputs import InvoiceInput
 from dossiers.invoicing.models import Invoice
 from dossiers.invoicing.models import InvoiceLine as DomainLine
 from dossiers.invoicing.parties import BuyerSnapshot, SellerSnapshot
-from dossiers.invoicing.service import issue_invoice
-from liasse.vat_checks import ViesClearance, ViesPolicy, clear_invoice, refresh_for_input
 
 
 def seller_from_profile(profile: CompanyProfile) -> SellerSnapshot:
@@ -186,64 +170,27 @@ def to_facturx(invoice: Invoice) -> FacturXInvoice:
     )
 
 
-@dataclass(frozen=True)
-class Checked:
-    invoice: Invoice
-    report: FacturXReport
-    vies: ViesClearance | None = None  # set when the invoice rests on an EU buyer's VAT number
-
-
-def _checked(invoice: Invoice, vies: ViesPolicy | None) -> Checked:
-    """The pre-commit gates: VIES first (cheap, database-only), then the CII XML."""
-    session = object_session(invoice)
-    clearance = clear_invoice(session, invoice, vies) if session is not None else None
-    report = validate_cii(cii_xml_bytes(to_facturx(invoice)))
-    if not report.ok:
-        raise FacturXRejected(report)
-    return Checked(invoice, report, clearance)
-
-
-def check_before_commit(invoice: Invoice, *, vies: ViesPolicy | None = None) -> FacturXReport:
-    """Run the VIES gate and validate the invoice's CII XML; raise `ViesRefusal` or
-    `FacturXRejected` (the transaction rolls back: no number taken)."""
-    return _checked(invoice, vies).report
-
-
-def issue_checked(session: Session, data: InvoiceInput | Mapping[str, Any],
-                  profile: CompanyProfile, *, actor: str = "system",
-                  today: date | None = None, vies: ViesPolicy | None = None) -> Checked:
-    invoice = issue_invoice(session, data, seller_from_profile(profile), actor=actor,
-                            today=today)
-    return _checked(invoice, vies)
-
-
-def issue_with_vies(factory: sessionmaker[Session], data: InvoiceInput | Mapping[str, Any],
-                    profile: CompanyProfile, *, checker: VatChecker | None,
-                    vies: ViesPolicy | None = None, actor: str = "system",
-                    today: date | None = None) -> Checked:
-    """Re-check the buyer with VIES if its check is missing/stale/failed (no transaction open
-    while VIES answers), then issue in one transaction. Without a checker: the gate alone."""
-    if checker is not None:
-        refresh_for_input(factory, data, checker, policy=vies, actor=actor)
-    with transaction(factory) as session:
-        return issue_checked(session, data, profile, actor=actor, today=today, vies=vies)
-
-
-def credit_checked(session: Session, data: CreditInput | Mapping[str, Any], *,
-                   actor: str = "system", today: date | None = None) -> Checked:
-    note = credit_invoice(session, data, actor=actor, today=today)
-    return _checked(note, None)
-
-
-def reissue_checked(session: Session, credit: CreditInput | Mapping[str, Any],
-                    replacement: InvoiceInput | Mapping[str, Any], profile: CompanyProfile, *,
-                    actor: str = "system", today: date | None = None,
-                    vies: ViesPolicy | None = None) -> tuple[Checked, Checked]:
-    note, invoice = reissue(session, credit, replacement, seller_from_profile(profile),
-                            actor=actor, today=today)
-    return _checked(note, None), _checked(invoice, vies)
+def frozen_profile(profile: CompanyProfile, seller: dict[str, Any]) -> CompanyProfile:
+    """The profile to draw an issued invoice with: its identity taken from the seller snapshot
+    frozen at issue (name, identifiers, address, contacts, bank), the rest (logo, printed
+    terms) from today's profile. Page and XML then always name the same seller."""
+    lines = list(seller.get("address_lines") or [])
+    return profile.model_copy(update={
+        "name": seller["name"], "siren": seller["siren"], "siret": seller["siret"],
+        "vat_number": seller.get("vat_number") or profile.vat_number,
+        "legal_form": seller.get("legal_form") or profile.legal_form,
+        "email": seller.get("email") or profile.email, "phone": seller.get("phone"),
+        "iban": seller.get("iban") or profile.iban, "bic": seller.get("bic") or profile.bic,
+        "sepa_creditor_id": seller.get("sepa_creditor_id"),
+        "address": ProfileAddress(street=lines[0] if lines else "",
+                                  extra=lines[1] if len(lines) > 1 else None,
+                                  postcode=seller.get("postcode") or "",
+                                  city=seller.get("city") or "",
+                                  country=seller.get("country") or "FR"),
+    })
 
 
 def render(invoice: Invoice, profile: CompanyProfile) -> FacturXDocument:
-    """The Factur-X PDF/A-3 of an issued invoice (validated again by the documents package)."""
-    return build_facturx(to_facturx(invoice), profile)
+    """The Factur-X PDF/A-3 of an issued invoice, drawn from its frozen seller (validated again
+    by the documents package)."""
+    return build_facturx(to_facturx(invoice), frozen_profile(profile, invoice.seller))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dossiers.links import make_token, read_token
+from dossiers.signed_links import make_token, read_token
 
 PURPOSE = "signing"
 

@@ -15,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 
-import dossiers.all_models  # noqa: F401
+import application.schema.all_models  # noqa: F401
 from dossiers.db import Base, make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

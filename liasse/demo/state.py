@@ -44,8 +44,8 @@ class Demo:
     files: dict[str, int] = field(default_factory=dict)  # story -> file id
     issued: list[IssuedDocument] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # figures for the summary
-    actions: Any = None  # the product's `flows.actions.ActionContext` (invoice_pipeline)
-    engine: Any = None  # the product's `flows.file_engine.DbFileEngine` (circuit_driver)
+    actions: Any = None  # the product's `application.services.Services` (invoice_pipeline)
+    engine: Any = None  # the product's `flows.db_file_engine.DbFileEngine` (circuit_driver)
     stack: Any = None  # the running `flows.local_stack.LocalStack` (orchestration)
     runs: dict[int, Any] = field(default_factory=dict)  # file id -> its flow run id
     reported: set[int] = field(default_factory=set)  # step rows already told (circuit_driver)

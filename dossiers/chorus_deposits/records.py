@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.audit import record
+from dossiers.chorus_deposits.lifecycle import DepositState, InvoiceLifecycle
+from dossiers.chorus_deposits.models import ChorusDeposit
 from dossiers.db import for_update
-from dossiers.deposits.lifecycle import DepositState, InvoiceLifecycle
-from dossiers.deposits.models import ChorusDeposit
 from dossiers.errors import ConflictError, IllegalTransition
 
 S = DepositState

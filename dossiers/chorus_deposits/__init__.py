@@ -5,7 +5,7 @@ Plain Python over the database (no HTTP): `models` (the `chorus_deposits` table)
 (state changes, each with its audit event). The connector in `connectors.chorus_pro` drives them.
 """
 
-from dossiers.deposits.lifecycle import DepositState, InvoiceLifecycle, lifecycle_of
-from dossiers.deposits.models import ChorusDeposit
+from dossiers.chorus_deposits.lifecycle import DepositState, InvoiceLifecycle, lifecycle_of
+from dossiers.chorus_deposits.models import ChorusDeposit
 
 __all__ = ["ChorusDeposit", "DepositState", "InvoiceLifecycle", "lifecycle_of"]

@@ -10,7 +10,7 @@ the application layer that owns the connector:
 - `refresh_for_input` / `refresh_for_draft`: before an issuing transaction, re-check the buyer
   when its latest check is missing, older than the allowed age or failed;
 - `clear_invoice(session, invoice)`: the gate itself, database-only, run inside the issuing
-  transaction by `liasse.invoice_documents` for every path (CLI, flows, drafts, re-issues).
+  transaction by `application.invoicing.issuing` for every path (CLI, flows, drafts, re-issues).
   VIES's "invalid" refuses the invoice (the transaction rolls back: no number taken); a check
   that could not be done, or is missing/stale with no way to redo it, lets the invoice go and
   writes `invoice.vies_unverified` to the audit trail.

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Enum, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dossiers.chorus_deposits.lifecycle import DepositState, InvoiceLifecycle
 from dossiers.db import Base, utcnow
-from dossiers.deposits.lifecycle import DepositState, InvoiceLifecycle
 
 
 class ChorusDeposit(Base):

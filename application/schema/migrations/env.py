@@ -1,10 +1,10 @@
-"""Alembic environment: runs on the URL given by the caller (see `dossiers.migrate`)."""
+"""Alembic environment: runs on the URL given by the caller (see `application.schema.migrate`)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-import dossiers.all_models  # noqa: F401
+import application.schema.all_models  # noqa: F401
 from dossiers.db import Base, make_engine
 
 config = context.config
