@@ -55,7 +55,7 @@ from dossiers.audit.models import AuditEvent
 from dossiers.chorus_deposits import DepositState
 from dossiers.customers.models import Customer
 from dossiers.db import transaction
-from dossiers.files.artifacts import link
+from dossiers.files.artifacts import files_linking, link, linked
 from dossiers.i18n import tr
 from dossiers.invoicing.credit import CreditInput
 from dossiers.invoicing.drafts import issue_draft as number_draft
@@ -106,6 +106,20 @@ def issue(services: Services, data: Data, *, actor: str | None = None,
     with transaction(services.factory) as session:
         return issue_checked(session, data, services.profile, actor=actor, today=today,
                              vies=policy)
+
+
+def file_invoice(session: Session, file_id: int) -> Invoice | None:
+    """The invoice a customer file prepared (a draft until its render step issues it)."""
+    draft = linked(session, file_id, "invoice_draft")
+    return session.get(Invoice, draft["invoice_id"]) if draft else None
+
+
+def files_of_invoice(session: Session, number: str) -> list[int]:
+    """The customer files that invoice `number` (newest link first)."""
+    invoice = session.scalars(select(Invoice).where(Invoice.number == number)).first()
+    if invoice is None:
+        return []
+    return files_linking(session, "invoice_draft", "invoice_id", invoice.id)
 
 
 def prepare_for_file(session: Session, file_id: int, data: Data, profile: CompanyProfile, *,
@@ -169,7 +183,7 @@ def reissue(services: Services, data: CreditInput | Mapping[str, Any], replaceme
 # --- 2-4. render once, seal, archive --------------------------------------------------------
 
 
-def _stage(session: Session, invoice_id: int, stage: Stage) -> dict[str, Any] | None:
+def recorded_stage(session: Session, invoice_id: int, stage: Stage) -> dict[str, Any] | None:
     """The latest record of `stage` for the invoice, or None."""
     return session.scalars(
         select(AuditEvent.data)
@@ -183,7 +197,7 @@ def _record(services: Services, number: str, stage: Stage, data: dict[str, Any])
     """Record a stage once: if another run recorded it meanwhile, its record wins."""
     with transaction(services.factory) as session:
         invoice = get_invoice(session, number)
-        done = _stage(session, invoice.id, stage)
+        done = recorded_stage(session, invoice.id, stage)
         if done is not None:
             return done
         data = {"number": number, **data}
@@ -194,7 +208,7 @@ def _record(services: Services, number: str, stage: Stage, data: dict[str, Any])
 
 def _done(services: Services, number: str, stage: Stage) -> dict[str, Any] | None:
     with services.factory() as session:
-        return _stage(session, get_invoice(session, number).id, stage)
+        return recorded_stage(session, get_invoice(session, number).id, stage)
 
 
 def render(services: Services, number: str) -> str:
@@ -234,7 +248,7 @@ def archive(services: Services, number: str) -> ArchivedDocument:
         invoice = get_invoice(session, number)
         kind, invoice_id = document_kind(invoice), invoice.id
         issue_date, customer_id = invoice.issue_date, invoice.customer_id
-        rendered = _stage(session, invoice_id, Stage.RENDERED)
+        rendered = recorded_stage(session, invoice_id, Stage.RENDERED)
     row = archive_document(services.archive, document_type=kind, document_id=invoice_id,
                            document_number=number, issue_date=issue_date,
                            content=services.blobs.get(sealed), customer_id=customer_id,

@@ -29,6 +29,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.invoicing import posting
 from application.services import Services, build_services
 from dossiers import audit
 from dossiers.audit.models import AuditEvent
@@ -37,7 +38,6 @@ from dossiers.circuits import Circuit
 from dossiers.db import transaction
 from dossiers.errors import ConflictError
 from dossiers.files import service
-from dossiers.files.artifacts import files_linking
 from dossiers.files.models import CustomerFile, FileStep
 from dossiers.files.states import OPEN_FILE_STATES, SYSTEM, FileState, StepState
 from dossiers.i18n import tr
@@ -64,7 +64,7 @@ def handle_problem(ctx: Services, invoice_number: str, reason: str,
     """Alert and route the problem; returns the file id put back in its circuit (None: none
     could be). `wake` starts the reopened file's flow run (default: `start_reopened_run`)."""
     with ctx.factory() as s:
-        files = files_linking(s, "invoice_pdf", "number", invoice_number)
+        files = posting.files_of_invoice(s, invoice_number)
         deposit = find_deposit(s, invoice_number)
         attempt = deposit.attempts if deposit is not None else 0
     file_id = files[0] if files else None

@@ -17,7 +17,6 @@ from dossiers.files.artifacts import linked
 from dossiers.files.documents import mark_archived, release_archived_blobs
 from dossiers.files.service import get_file
 from dossiers.i18n import tr
-from dossiers.invoicing.models import Invoice
 from dossiers.invoicing.queries import get_invoice
 from flows.actions.step_types import ActionResult, StepRef
 
@@ -25,8 +24,7 @@ from flows.actions.step_types import ActionResult, StepRef
 def _issued_number(services: Services, file_id: int) -> str:
     """The number of the file's invoice, issued by its render step."""
     with services.factory() as s:
-        draft = linked(s, file_id, "invoice_draft")
-        invoice = s.get(Invoice, draft["invoice_id"]) if draft else None
+        invoice = posting.file_invoice(s, file_id)
     if invoice is None or invoice.number is None:
         raise ActionFailed(f"Le dossier {file_id} n'a pas encore de facture émise.",
                            f"File {file_id} has no issued invoice yet.")

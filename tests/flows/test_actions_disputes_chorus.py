@@ -29,6 +29,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterIdempoten
 from sqlalchemy import func, select
 from test_file_engine_flow import deployment, execute, paused_on, runtime  # noqa: F401
 
+from application.invoicing import posting
 from connectors.chorus_pro import ChorusProClient, ChorusSettings, poll_once
 from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, create_app
 from dossiers.archive.models import ArchivedDocument
@@ -39,9 +40,8 @@ from dossiers.customers.service import create_customer
 from dossiers.db import transaction
 from dossiers.errors import ConflictError
 from dossiers.files import service
-from dossiers.files.artifacts import linked
 from dossiers.files.states import FileState, StepState
-from flows.actions import StepRef, invoice_steps, invoices
+from flows.actions import StepRef, invoice_steps
 from flows.actions.chorus_problems import (
     handle_problem,
     start_reopened_run,
@@ -69,8 +69,9 @@ def archived_invoice(world: World) -> str:
     """An issued, sealed and archived invoice (as the invoice steps leave it)."""
     from file_world import INVOICE
 
-    number = invoices.issue_checked_now(world.ctx, INVOICE)
-    invoices.archive(world.ctx, number, invoices.seal(invoices.render_pdf(world.ctx, number)))
+    number = posting.issue(world.ctx, INVOICE).invoice.number
+    assert number is not None
+    posting.post(world.ctx, number)
     return number
 
 
@@ -145,7 +146,7 @@ def test_deposit_step_deposits_once_and_a_recycle_alerts_the_operators_once(
         buyer_data = {**INVOICE, "customer": buyer.number}
         file = service.start_file(s, customer_id=buyer.id, actor="sam",
                                   circuit=_default_circuit(), at=world.clock())
-        invoices.prepare_for_file(s, file.id, buyer_data, world.ctx.profile, actor="sam")
+        posting.prepare_for_file(s, file.id, buyer_data, world.ctx.profile, actor="sam")
         file_id = file.id
     step = StepRef(0, "invoice_deposit", "invoice", "deposit", {"only_public_buyers": True})
     invoice_steps.render_invoice(world.ctx, file_id, step)
@@ -183,7 +184,7 @@ def _public_buyer_file(world: World) -> int:
             "city": "Paris", "email": "factures@rectorat.example", "sales_rep_login": "sam"})
         file = service.start_file(s, customer_id=buyer.id, actor="sam",
                                   circuit=_default_circuit(), at=world.clock())
-        invoices.prepare_for_file(s, file.id, {**INVOICE, "customer": buyer.number},
+        posting.prepare_for_file(s, file.id, {**INVOICE, "customer": buyer.number},
                                   world.ctx.profile, actor="sam")
         return file.id
 
@@ -299,7 +300,7 @@ def test_a_reopened_file_gets_a_flow_run_that_waits_on_the_new_step(
     file_id = world.start_file()  # a private customer: the deposit step has nothing to do
     _walk_to_closed(world, file_id)
     with world.db() as s:
-        number = linked(s, file_id, "invoice_pdf")["number"]  # type: ignore[index]
+        number = posting.file_invoice(s, file_id).number  # type: ignore[union-attr]
     assert handle_problem(world.ctx, number, "REJETEE : SIRET du destinataire inconnu") \
         == file_id
     with world.db() as s:

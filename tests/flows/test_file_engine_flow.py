@@ -27,6 +27,7 @@ from prefect.exceptions import Pause
 from prefect.flow_engine import run_flow
 from prefect.states import Cancelled
 
+from application.invoicing import posting
 from application.settings import get_settings
 from application.signing_sessions import signing_service
 from dossiers.db import transaction
@@ -259,7 +260,6 @@ def test_an_outage_longer_than_the_retries_sends_the_invoice_to_review_then_arch
 ) -> None:
     from application.invoicing.posting import prepare_for_file
     from dossiers.circuits import load_circuit
-    from dossiers.files.artifacts import linked
 
     (tmp_path / "invoice_only.yaml").write_text(INVOICE_ONLY)
     with transaction(world.db) as s:
@@ -276,7 +276,10 @@ def test_an_outage_longer_than_the_retries_sends_the_invoice_to_review_then_arch
         failed = service.get_file(s, file_id).steps[-2]
         assert (failed.step_id, failed.state) == ("invoice_archive", StepState.FAILED)
         assert "archive store unavailable" in (failed.reason or "")
-        number = linked(s, file_id, "invoice_sealed")["number"]  # type: ignore[index]
+        invoice = posting.file_invoice(s, file_id)
+        assert invoice is not None and invoice.number is not None
+        number = invoice.number
+        assert posting.recorded_stage(s, invoice.id, posting.Stage.SEALED) is not None
     assert world.store.puts == 0 and world.store.fail_puts == 0
 
     decide(world, file_id, "bill", reason="Archive de nouveau disponible")
@@ -284,7 +287,8 @@ def test_an_outage_longer_than_the_retries_sends_the_invoice_to_review_then_arch
 
     assert run.state is not None and run.state.is_completed()
     with world.db() as s:
-        assert linked(s, file_id, "invoice_sealed")["number"] == number  # type: ignore[index]
+        sealed = posting.recorded_stage(s, invoice.id, posting.Stage.SEALED)
+        assert sealed is not None and sealed["number"] == number  # sealed once, kept
     assert world.store.puts == 1 and world.archived() == 1  # the same invoice, archived once
 
 

@@ -40,6 +40,7 @@ from prefect_support import (  # noqa: F401  (fixture)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.invoicing import posting
 from application.invoicing.posting import prepare_for_file
 from application.schema import migrate
 from connectors.mail.alerts import STEP_LINK_PURPOSE
@@ -50,7 +51,6 @@ from dossiers.audit import AuditEvent
 from dossiers.customers.models import Customer
 from dossiers.db import make_engine, make_session_factory, transaction
 from dossiers.files import service
-from dossiers.files.artifacts import linked
 from dossiers.files.states import DecisionKind, FileState, StepState
 from dossiers.invoicing.models import Invoice
 from dossiers.signed_links import read_token
@@ -267,7 +267,9 @@ def check_outcome(env: dict[str, str], db: sessionmaker[Session], file_id: int,
             (login, row) for row, login in decided.items())
         # The automatic steps ran once: one invoice numbered, sealed and archived once.
         numbered = s.scalars(select(Invoice.number).where(Invoice.number.is_not(None))).all()
-        sealed = linked(s, file_id, "invoice_sealed")
+        invoice = posting.file_invoice(s, file_id)
+        assert invoice is not None
+        sealed = posting.recorded_stage(s, invoice.id, posting.Stage.SEALED)
         archived = s.scalars(select(ArchivedDocument)).all()
     assert len(numbered) == 1 and sealed is not None and sealed["number"] == numbered[0]
     assert [(a.document_type, a.document_number, a.sha256) for a in archived] == [
