@@ -25,10 +25,12 @@ services: install
 
 test: install services
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: install services
 	$(BIN)/python -m bench

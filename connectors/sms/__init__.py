@@ -1,5 +1,6 @@
-"""SMS: `SmsSender` interface, the Twilio implementation and a wire-level fake Twilio server."""
+"""SMS: the Twilio implementation of `signing.sessions.deps.SmsSender`, its errors, and a
+wire-level fake Twilio server."""
 
-from connectors.sms.base import InvalidPhoneNumber, SmsError, SmsSender
+from connectors.sms.base import InvalidPhoneNumber, SmsError
 
-__all__ = ["InvalidPhoneNumber", "SmsError", "SmsSender"]
+__all__ = ["InvalidPhoneNumber", "SmsError"]

@@ -1,12 +1,7 @@
-"""The SMS interface Liasse depends on, and its errors.
-
-`send` is idempotent by key: the caller stores the key before calling, and a retry with the same
-key never sends a second SMS (a signer must not receive two different codes for one request).
-"""
+"""The SMS connector's errors. The interface it implements (`SmsSender`, idempotent by key)
+is owned by its user, `signing.sessions.deps`."""
 
 from __future__ import annotations
-
-from typing import Protocol
 
 from dossiers.errors import LiasseError, ValidationError
 
@@ -21,9 +16,3 @@ class InvalidPhoneNumber(SmsError, ValidationError):
     """The provider rejected the destination number (Twilio error 21211)."""
 
     exit_code = 2
-
-
-class SmsSender(Protocol):
-    def send(self, to: str, body: str, idempotency_key: str) -> str:
-        """Send `body` to `to` (E.164) once per key; returns the provider's message id."""
-        ...

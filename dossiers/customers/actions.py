@@ -17,11 +17,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dossiers.audit import record
-from dossiers.customers.edge import Blank, parse_input
 from dossiers.customers.models import ActionKind, CustomerAction
 from dossiers.customers.service import get_customer
 from dossiers.db import utcnow
 from dossiers.errors import ConflictError, NotFound
+from dossiers.input_validation import Blank, parse_input
 from dossiers.staff.service import get_staff
 
 Login = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]

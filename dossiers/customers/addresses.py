@@ -16,11 +16,11 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from sqlalchemy.orm import Session
 
 from dossiers.audit import record
-from dossiers.customers.edge import OptText, Text38, parse_input
 from dossiers.customers.inputs import CountryCode, check_postal_lines
 from dossiers.customers.models import AddressKind, Customer, CustomerAddress
 from dossiers.customers.service import get_customer
 from dossiers.errors import NotFound, ValidationError
+from dossiers.input_validation import OptText, Text38, parse_input
 
 
 class AddressInput(BaseModel):

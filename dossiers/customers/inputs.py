@@ -16,7 +16,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from dossiers.customers.edge import (
+from dossiers.customers.models import CustomerType
+from dossiers.errors import ValidationError
+from dossiers.identifiers import siren_of_fr_vat
+from dossiers.input_validation import (
     Bic,
     Blank,
     Email,
@@ -29,9 +32,6 @@ from dossiers.customers.edge import (
     Text38,
     VatNumber,
 )
-from dossiers.customers.models import CustomerType
-from dossiers.errors import ValidationError
-from dossiers.identifiers import siren_of_fr_vat
 
 POSTAL_LINE = 38
 

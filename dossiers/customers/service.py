@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dossiers.audit import record
-from dossiers.customers.edge import parse_input
 from dossiers.customers.inputs import INPUT_FIELDS, CustomerInput
 from dossiers.customers.models import Customer, CustomerState, CustomerType
 from dossiers.customers.numbering import allocate_customer_number, normalise_customer_number
 from dossiers.db import for_update
 from dossiers.errors import ConflictError, IllegalTransition, NotFound, ValidationError
+from dossiers.input_validation import parse_input
 from dossiers.staff.models import StaffUser
 from dossiers.staff.service import get_staff
 

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossiers.audit import record
-from dossiers.customers.edge import Mobile, parse_input
 from dossiers.errors import ConflictError, NotFound, ValidationError
 from dossiers.identifiers import validate_email
+from dossiers.input_validation import Mobile, parse_input
 from dossiers.staff.models import StaffRole, StaffUser, Team
 
 RoleName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,

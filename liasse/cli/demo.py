@@ -12,7 +12,7 @@ import time
 import typer
 
 from dossiers.i18n import set_language, tr
-from liasse.cli.context import console
+from liasse.cli.context import clear_caches, console
 from liasse.demo import run
 from liasse.demo.home import choose_home, use_embedded_defaults
 
@@ -25,6 +25,7 @@ def demo_command(
         set_language("en" if lang.lower().startswith("en") else "fr")
     home = choose_home()
     dropped = use_embedded_defaults(home)
+    clear_caches()  # settings, database and services are rebuilt for the demo's home
     if dropped:
         console.print(tr(f"[dim]La démo tourne sur les réglages embarqués ; ignorés : "
                          f"{', '.join(dropped)}[/]",

@@ -47,18 +47,12 @@ def choose_home(now: datetime | None = None, base: Path | None = None) -> Path:
 
 
 def use_embedded_defaults(home: Path) -> list[str]:
-    """Point this process's settings at `home`; returns the names of the settings dropped."""
+    """Point this process's settings at `home`; returns the names of the settings dropped.
+
+    The caller forgets what it built from the old settings (`liasse.cli.context.clear_caches`)."""
     dropped = sorted(k for k in os.environ if k.startswith("LIASSE_") and k not in KEPT_SETTINGS)
     for name in dropped:
         del os.environ[name]
     home.mkdir(parents=True, exist_ok=True)
     os.environ["LIASSE_HOME"] = str(home.resolve())
-    clear_setting_caches()
     return dropped
-
-
-def clear_setting_caches() -> None:
-    """Settings and what is built from them are cached per process: rebuild them for `home`."""
-    from liasse.cli import context
-
-    context.clear_caches()

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.timestamps import DummyTimeStamper, HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signing.pki.seal_credentials import load_pem_certs
+from signing.certificates import load_pem_certs
 
 
 def http_timestamper(url: str, timeout: int = 10) -> TimeStamper:

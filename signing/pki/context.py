@@ -15,11 +15,12 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.sign import signers
 from pyhanko.sign.timestamps import TimeStamper
 
+from signing.certificates import load_pem_certs
 from signing.pades.profile import PadesLevel, PadesProfile
 from signing.pades.seal import CompanySeal
 from signing.pades.timestamps import http_timestamper, local_timestamper
 from signing.pki import demo_pki
-from signing.pki.seal_credentials import load_pem_certs, load_seal_signer
+from signing.pki.seal_credentials import load_seal_signer
 from signing.pki.signing_ca import SigningCA
 from signing.settings import SigningSettings, get_signing_settings
 

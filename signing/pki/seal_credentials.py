@@ -9,20 +9,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from asn1crypto import pem
-from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.signers import SimpleSigner
 
+from signing.certificates import load_pem_certs
 from signing.pki.errors import SealCredentialsError
 
 PKCS12_SUFFIXES = {".p12", ".pfx"}
-
-
-def load_pem_certs(path: Path) -> list[asn1_x509.Certificate]:
-    data = path.read_bytes()
-    if not pem.detect(data):
-        return [asn1_x509.Certificate.load(data)]
-    return [asn1_x509.Certificate.load(der) for _type, _headers, der in pem.unarmor(data, True)]
 
 
 def load_seal_signer(

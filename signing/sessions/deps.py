@@ -5,14 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.sms.base import SmsSender
 from signing.evidence.identity import IdentityCheck
 from signing.otp.policy import Clock, OtpPolicy, system_clock
 from signing.pki.context import SigningPki
 from signing.sessions.notify import Mailer
+
+
+class SmsSender(Protocol):
+    """The SMS channel signing depends on (owned here; `connectors.sms` implements it).
+
+    `send` is idempotent by key: the caller stores the key before calling, and a retry with
+    the same key never sends a second SMS (a signer must not receive two different codes)."""
+
+    def send(self, to: str, body: str, idempotency_key: str) -> str:
+        """Send `body` to `to` (E.164) once per key; returns the provider's message id."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.audit import AuditEvent, verify
-from dossiers.customers.edge import parse_input
 from dossiers.customers.inputs import CustomerInput
 from dossiers.customers.models import Customer, CustomerState, CustomerType
 from dossiers.customers.service import (
@@ -24,6 +23,7 @@ from dossiers.customers.service import (
 from dossiers.db import transaction
 from dossiers.errors import ConflictError, IllegalTransition, NotFound, ValidationError
 from dossiers.identifiers import IdentifierChecksumError, IdentifierLengthError
+from dossiers.input_validation import parse_input
 
 from .support import (
     VALID_FR_VAT,

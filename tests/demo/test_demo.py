@@ -22,7 +22,7 @@ from documents.facturx.check import check_facturx
 from dossiers.chorus_deposits import ChorusDeposit, DepositState
 from dossiers.db import make_engine, make_session_factory
 from dossiers.invoicing.models import Invoice
-from signing.pki.seal_credentials import load_pem_certs
+from signing.certificates import load_pem_certs
 from signing.validation.verify import verify_pdf
 
 pytestmark = pytest.mark.slow

@@ -42,7 +42,7 @@ def test_embedded_defaults_drop_other_settings(tmp_path: Path, monkeypatch) -> N
         assert os.environ["LIASSE_LANGUAGE"] == "en"
         assert "LIASSE_DATABASE_URL" not in os.environ
     finally:
-        from liasse.demo.home import clear_setting_caches
+        from liasse.cli.context import clear_caches
 
         monkeypatch.undo()
-        clear_setting_caches()
+        clear_caches()
