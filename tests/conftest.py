@@ -98,3 +98,39 @@ def db(db_engine: Engine) -> sessionmaker[Session]:
 def session(db: sessionmaker[Session]) -> Iterator[Session]:
     with db() as s:
         yield s
+
+
+class CliRun:
+    """`liasse ARGS` in-process on a test home; `.text` is the output with rich's wrapping
+    undone (long lines are folded in a narrow terminal)."""
+
+    def __init__(self, home: object) -> None:
+        from typer.testing import CliRunner
+
+        self.home = home
+        self._runner = CliRunner()
+
+    def __call__(self, *args: str, lang: str = "fr"):  # -> click.testing.Result
+        from liasse.cli.main import root
+
+        result = self._runner.invoke(root, ["--lang", lang, *args], catch_exceptions=True)
+        result.text = " ".join(result.output.split())
+        return result
+
+
+@pytest.fixture
+def cli(db_engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRun]:
+    """The one CLI fixture: a fresh `LIASSE_HOME`, the per-backend database stamped at the
+    migrations' head (its schema comes from `create_all`), caches cleared before and after."""
+    from alembic import command
+
+    from application.schema import migrate
+    from liasse.cli import context
+
+    monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
+    url = db_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("LIASSE_DATABASE_URL", url)
+    command.stamp(migrate.alembic_config(url), "head")
+    context.clear_caches()
+    yield CliRun(tmp_path)
+    context.clear_caches()

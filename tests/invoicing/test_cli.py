@@ -9,17 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
-from alembic import command
-from sqlalchemy.engine import Engine
-from typer.testing import CliRunner
 
 from application.schema import migrate
 from dossiers.customers.models import CustomerType
 from dossiers.errors import ValidationError
-from liasse.cli import context
-from liasse.cli.main import root
 
 INVOICE = {
     "customer": None,
@@ -31,24 +25,6 @@ INVOICE = {
         {"description": "Livre", "quantity": 1, "unit_price": "24.90", "vat_rate": "5.5"},
     ],
 }
-
-
-@pytest.fixture
-def cli(db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
-    url = db_engine.url.render_as_string(hide_password=False)
-    monkeypatch.setenv("LIASSE_DATABASE_URL", url)
-    command.stamp(migrate.alembic_config(url), "head")  # schema from create_all, as at head
-    context.clear_caches()
-    runner = CliRunner()
-
-    def run(*args: str):
-        result = runner.invoke(root, ["--lang", "fr", *args], catch_exceptions=True)
-        result.text = " ".join(result.output.split())  # rich wraps long lines
-        return result
-
-    yield run
-    context.clear_caches()
 
 
 def test_issue_show_list_credit_render_check(cli, make_customer, tmp_path: Path) -> None:
