@@ -10,7 +10,6 @@ in the repository: when no `LIASSE_SECRET_KEY` is given, a random key is generat
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
@@ -70,7 +69,3 @@ class Settings(BaseSettings):
             key_file.chmod(0o600)
         return key_file.read_text().strip().encode()
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

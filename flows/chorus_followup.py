@@ -8,7 +8,6 @@ its file's circuit; without one, problems are printed to the flow run's log.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import asdict
 from typing import Any
 
@@ -19,22 +18,18 @@ from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.followup import OnProblem, poll_once
 from connectors.chorus_pro.settings import ChorusSettings
 from dossiers.db import utcnow
+from flows.runtime import import_factory
 
 
 def _print_problem(invoice_number: str, reason: str) -> None:
     print(f"Chorus Pro: invoice {invoice_number} needs fixing: {reason}")
 
 
-def _load(path: str) -> OnProblem:
-    module, _, name = path.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-
-
 @flow(name="chorus_followup", log_prints=True)
 def chorus_followup_flow(force: bool = False, problem_handler: str | None = None) -> dict[str, Any]:
     """Poll the deposits that are due; rejections go to `problem_handler`."""
     sessions = build_services(chorus=None, vies=None).factory
-    on_problem = _load(problem_handler) if problem_handler else _print_problem
+    on_problem: OnProblem = import_factory(problem_handler) if problem_handler else _print_problem
     settings = ChorusSettings()
     reminder = settings.password_reminder(utcnow().date())
     if reminder:

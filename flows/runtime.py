@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.mail import Mailer, make_mailer
-from dossiers.db import make_engine, make_session_factory
+from application.services import build_services
+from connectors.mail import Mailer
 from flows.file_engine_protocol import FileEngine, SlaSource
 from flows.settings import FlowSettings
 
@@ -44,12 +44,10 @@ def import_factory(path: str) -> Callable[..., Any]:
 
 
 def runtime_from_environment() -> Runtime:
-    from application.settings import get_settings
-
-    settings = get_settings()
+    """A flow-run process's runtime, from the application's composition root."""
+    services = build_services(chorus=None, vies=None)
+    settings, factory = services.settings, services.factory
     flow_settings = FlowSettings()
-    settings.ensure_home()
-    factory = make_session_factory(make_engine(settings.resolved_database_url))
     sla_source = None
     try:
         sla_source = import_factory(flow_settings.sla_source)(factory)
@@ -57,7 +55,7 @@ def runtime_from_environment() -> Runtime:
         sla_source = None  # the SLA flow reports it; the customer-file flow does not need it
     return Runtime(
         session_factory=factory,
-        mailer=make_mailer(factory, settings.outbox_dir),
+        mailer=services.mailer,
         secret=settings.resolved_secret_key(),
         flow_settings=flow_settings,
         file_engine=import_factory(flow_settings.file_engine)(factory),

@@ -8,7 +8,6 @@ already the final `LIASSE_*` ones so nothing changes for operators when that hap
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -80,7 +79,3 @@ class SigningSettings(BaseSettings):
     def sms_outbox_file(self) -> Path:
         return self.home / "outbox" / "sms.json"
 
-
-@lru_cache(maxsize=1)
-def get_signing_settings() -> SigningSettings:
-    return SigningSettings()

@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from application.services import Services, build_services
-from application.settings import Settings, get_settings
+from application.settings import Settings
 from dossiers.db import make_engine, make_session_factory
 from dossiers.errors import LiasseError
 
@@ -23,14 +23,16 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 
+@lru_cache(maxsize=1)
 def settings() -> Settings:
-    return get_settings()
+    """The `LIASSE_*` settings, read once per command."""
+    return Settings()
 
 
 @lru_cache(maxsize=1)
 def session_factory() -> sessionmaker[Session]:
     """Sessions on the configured database, refusing one that was never migrated."""
-    s = get_settings()
+    s = settings()
     s.ensure_home()
     engine = make_engine(s.resolved_database_url)
     if not inspect(engine).has_table("alembic_version"):
@@ -44,13 +46,13 @@ def session_factory() -> sessionmaker[Session]:
 @lru_cache(maxsize=1)
 def services() -> Services:
     """This command's composition root, on the checked database."""
-    return build_services(get_settings(), session_factory(), actor="cli")
+    return build_services(settings(), session_factory(), actor="cli")
 
 
 def clear_caches() -> None:
     """Forget the settings and what this process built from them (database engine, services
     with their signing PKI): the next command reads the environment again."""
-    for cached in (get_settings, session_factory, services):
+    for cached in (settings, session_factory, services):
         cached.cache_clear()
 
 

@@ -15,10 +15,9 @@ import typer
 from typer.core import TyperGroup
 
 import liasse.cli as cli_package
-from application.settings import get_settings
 from dossiers.errors import LiasseError
 from dossiers.i18n import set_language, tr
-from liasse.cli.context import err_console
+from liasse.cli.context import err_console, settings
 
 
 class _LazyGroup(TyperGroup):
@@ -72,7 +71,7 @@ root = typer.Typer(
 def _main(
     lang: str = typer.Option(None, "--lang", help="fr (default) or en"),
 ) -> None:
-    set_language(lang or get_settings().language)
+    set_language(lang or settings().language)
 
 
 def app() -> None:

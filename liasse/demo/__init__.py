@@ -19,9 +19,8 @@ from typing import Any
 from rich.console import Console
 
 from application.schema import migrate
-from application.settings import get_settings
-from documents.profile import current_profile
-from dossiers.db import make_engine, make_session_factory
+from application.services import build_services
+from application.settings import Settings
 from dossiers.i18n import tr
 from liasse.demo.archive import check_archive
 from liasse.demo.chorus import deposit_and_follow
@@ -34,7 +33,7 @@ from liasse.demo.summary import show_summary
 
 def migrate_schema(home: Path, console: Console) -> str:
     """Chapter 1: `alembic upgrade head` on the SQLite file of the home folder."""
-    settings = get_settings()
+    settings = Settings()
     settings.ensure_home()
     url = settings.resolved_database_url
     migrate.upgrade(url)
@@ -49,11 +48,13 @@ def run(home: Path, console: Console) -> dict[str, Any]:
     demo_console.print(tr(f"[bold]Démo Liasse[/] — dossier : {home.resolve()}",
                           f"[bold]Liasse demo[/] — folder: {home.resolve()}"), highlight=False)
     Demo.chapter_static(demo_console, 1, "Base de données", "Database")
-    url = migrate_schema(home, demo_console)
-    engine = make_engine(url)
+    migrate_schema(home, demo_console)
+    # The demo's one composition root, as any entry point builds it (no Chorus Pro or VIES
+    # client: chapter 6 and the VIES check bring their bundled fakes).
+    services = build_services(Settings(), chorus=None, vies=None, actor="demo:flow")
     try:
-        demo = Demo(home=home, factory=make_session_factory(engine), console=demo_console,
-                    profile=current_profile())
+        demo = Demo(home=home, factory=services.factory, console=demo_console,
+                    profile=services.profile, actions=services)
         create_staff(demo)
         create_customers(demo)
         walk_files(demo)
@@ -62,4 +63,4 @@ def run(home: Path, console: Console) -> dict[str, Any]:
         check_archive(demo)
         return show_summary(demo)
     finally:
-        engine.dispose()
+        services.factory.kw["bind"].dispose()

@@ -1,7 +1,8 @@
 """Chapter 6: the public buyer's invoice goes to Chorus Pro, and is followed until paid.
 
 The bundled fake Chorus Pro (same paths, JSON shapes and status timeline as the PISTE API)
-runs on a local port; the real client deposits the sealed Factur-X after the preflight checks
+runs on a local port; the posting pipeline (`posting.deposit`) has the real client deposit the
+archived, sealed Factur-X after the preflight checks
 (buyer SIRET known, service code active, legal commitment registered, Factur-X valid). The
 fake's clock is then moved forward — days pass in a second — and the follow-up polls until the
 invoice is mandated or paid.
@@ -9,18 +10,22 @@ invoice is mandated or paid.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from dataclasses import replace
+
 from rich.table import Table
 
-from connectors.chorus_pro import ChorusProClient, ChorusSettings, Depositor, DepositRequest
+from application.invoicing import posting
+from connectors.chorus_pro import ChorusProClient, ChorusSettings, Depositor
 from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, create_app
 from connectors.chorus_pro.followup import poll_once
 from connectors.chorus_pro.preflight import check_before_deposit
 from documents.facturx.check import check_facturx
 from dossiers.chorus_deposits import DepositState
 from dossiers.chorus_deposits.records import find
-from dossiers.customers.service import get_customer
 from dossiers.db import utcnow
 from dossiers.i18n import tr
+from liasse.demo.invoice_pipeline import actions
 from liasse.demo.state import Demo
 
 # The demo credentials the fake knows (its fixture), as a PISTE application would have them.
@@ -46,12 +51,11 @@ def deposit_and_follow(demo: Demo) -> None:
         with ChorusProClient(settings, clock=fake.clock.now) as client:
             depositor = Depositor(demo.factory, client, check_facturx, clock=fake.clock.now)
             _preflight(demo, depositor, number, doc.pdf_path.read_bytes())
-            with demo.factory() as s:
-                customer_id = get_customer(s, demo.customers["public"]).id
-            outcome = depositor.deposit(DepositRequest(number, doc.pdf_path.read_bytes(),
-                                                       customer_id=customer_id))
-            if outcome.state is DepositState.TO_FIX:
-                raise RuntimeError(f"{number}: {outcome.reason}")
+            # The product's deposit: the posting pipeline's Chorus Pro channel, on the
+            # archived bytes, at most once.
+            services = replace(actions(demo), chorus=lambda: nullcontext(client),
+                               clock=fake.clock.now)
+            outcome = posting.deposit(services, number)
             demo.ok(f"{number} déposée après contrôles (flux {outcome.flow_number})",
                     f"{number} deposited after preflight checks (flow {outcome.flow_number})")
             _follow(demo, client, fake, number)

@@ -17,7 +17,7 @@ from prefect import get_client
 from prefect.client.schemas.objects import FlowRun
 from sqlalchemy import select
 
-from application.settings import get_settings
+from application.settings import Settings
 from connectors.mail.alerts import step_alert_key
 from connectors.mail.models import SentMail
 from connectors.mail.outbox import outbox_file_name
@@ -57,10 +57,10 @@ def engine(demo: Demo) -> DbFileEngine:
 
 
 def attach(demo: Demo, file_id: int, kind: str, name: str, data: bytes, by: str) -> None:
-    store = BlobStore(get_settings().blob_dir)
+    store = BlobStore(Settings().blob_dir)
     with demo.tx() as s:
         document = attach_document(s, store, file_id, data=data, original_name=name, kind=kind,
-                                   uploaded_by=by, max_bytes=get_settings().max_upload_bytes)
+                                   uploaded_by=by, max_bytes=Settings().max_upload_bytes)
         digest, media_type = document.sha256[:12], document.media_type
     demo.detail(tr(f"pièce jointe « {name} » acceptée ({media_type}, {len(data)} o, "
                    f"sha256 {digest}…)",

@@ -19,7 +19,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from application.invoicing.posting import prepare_for_file
-from application.settings import get_settings
+from application.settings import Settings
 from dossiers.archive import find as archive_find
 from dossiers.circuits import CLOSE, Circuit, load_circuit
 from dossiers.customers.models import Customer
@@ -38,7 +38,7 @@ from liasse.demo.state import Demo
 
 
 def default_circuit() -> Circuit:
-    return load_circuit(get_settings().circuits_dir / "default.yaml")
+    return load_circuit(Settings().circuits_dir / "default.yaml")
 
 
 def happy_path(circuit: Circuit) -> list[str]:

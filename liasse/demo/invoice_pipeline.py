@@ -67,9 +67,11 @@ def copy_final_pdf(demo: Demo, doc: IssuedDocument) -> None:
 
 
 def publish(demo: Demo, doc: IssuedDocument) -> None:
-    """Post (render once, seal, check, archive) and route one issued document."""
+    """Post (render once, seal, check, archive) and e-mail one issued document. The public
+    buyer's Chorus Pro deposit, the other channel `posting.route` would take, is chapter 6's
+    (`posting.deposit`, once the fake Chorus Pro runs)."""
     doc.archive_id = posting.post(actions(demo), doc.number).archive_id
-    posting.route(actions(demo), doc.number)
+    posting.mail(actions(demo), doc.number)
     copy_final_pdf(demo, doc)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.panel import Panel
 
-from application.settings import get_settings
+from application.settings import Settings
 from documents.postal_address import PostalRecipient, format_address
 from dossiers.circuits import load_circuit
 from dossiers.customers.actions import add_action
@@ -46,7 +46,7 @@ def circuit_roles() -> list[str]:
     """Roles deciding the human steps of the default and dispute circuits, in circuit order."""
     roles: list[str] = []
     for name in ("default", "dispute"):
-        circuit = load_circuit(get_settings().circuits_dir / f"{name}.yaml")
+        circuit = load_circuit(Settings().circuits_dir / f"{name}.yaml")
         roles += [s.role for s in circuit.steps if s.mode == "human" and s.role not in roles]
     return roles
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign import signers
@@ -22,7 +22,7 @@ from signing.pades.timestamps import http_timestamper, local_timestamper
 from signing.pki import demo_pki
 from signing.pki.seal_credentials import load_seal_signer
 from signing.pki.signing_ca import SigningCA
-from signing.settings import SigningSettings, get_signing_settings
+from signing.settings import SigningSettings
 
 
 @dataclass
@@ -102,12 +102,6 @@ def build_signing_pki(s: SigningSettings) -> SigningPki:
         trust_roots=roots,
         level=PadesLevel(s.pades_level),
     )
-
-
-@lru_cache(maxsize=1)
-def default_signing_pki() -> SigningPki:
-    """The process-wide PKI from `LIASSE_*` settings (the seal is loaded once)."""
-    return build_signing_pki(get_signing_settings())
 
 
 def verification_roots(s: SigningSettings) -> list[asn1_x509.Certificate]:

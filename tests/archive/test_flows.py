@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from application.settings import get_settings
+from application.settings import Settings
 from connectors.archive import ArchiveSettings, open_store
 from dossiers.archive import Archive, archive_document
 from dossiers.db import Base, make_engine, make_session_factory
@@ -35,14 +35,12 @@ def worker_env(tmp_path: Path, s3_target: S3Target,
         "LIASSE_ARCHIVE_S3_REGION": s3_target.region,
     }.items():
         monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    engine = make_engine(get_settings().resolved_database_url)
+    engine = make_engine(Settings().resolved_database_url)
     Base.metadata.create_all(engine)
     config = ArchiveSettings()
     yield Archive(make_session_factory(engine), open_store(config, tmp_path / "unused"),
                   config.retention_policy())
     engine.dispose()
-    get_settings.cache_clear()
 
 
 def test_flow_bodies_use_the_configured_s3_archive(worker_env: Archive) -> None:

@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
 from application.schema import migrate
-from application.settings import get_settings
 from dossiers.customers.models import Customer, CustomerAction
 from dossiers.staff.models import StaffUser
 from liasse.cli import context, main
@@ -180,7 +179,7 @@ def test_postal_returns_use_the_configured_threshold(
 ) -> None:
     cli = with_staff
     monkeypatch.setenv("LIASSE_NPAI_THRESHOLD", "2")
-    get_settings.cache_clear()
+    context.clear_caches()
     assert cli("customers", "add", *PERSON).code == 0
     assert "1/2" in cli("customers", "postal-return", "C000001").out
     second = cli("customers", "postal-return", "C000001")

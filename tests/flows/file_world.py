@@ -145,10 +145,10 @@ def seed(db: sessionmaker[Session]) -> int:
 
 
 def build_world(db: sessionmaker[Session], home: Path, twilio: FakeTwilioServer) -> World:
-    from application.settings import get_settings
+    from application.settings import Settings
 
     clock = Clock()
-    ctx = build_services(get_settings(), factory=db, clock=clock, chorus=None)
+    ctx = build_services(Settings(), factory=db, clock=clock, chorus=None)
     store = FlakyStore(LocalFolderArchive(home / "archive", clock=clock))
     ctx.archive = dataclasses.replace(ctx.archive, backend=store)
     world = World(db, home, clock, ctx, None, twilio, store, seed(db))  # type: ignore[arg-type]
@@ -159,12 +159,9 @@ def build_world(db: sessionmaker[Session], home: Path, twilio: FakeTwilioServer)
 
 
 def _clear_caches() -> None:
-    from application.settings import get_settings
-    from signing.pki.context import default_signing_pki
-    from signing.settings import get_signing_settings
+    from liasse.cli.context import clear_caches
 
-    for cached in (get_settings, default_signing_pki, get_signing_settings):
-        cached.cache_clear()
+    clear_caches()
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ from prefect.flow_engine import run_flow
 from prefect.states import Cancelled
 
 from application.invoicing import posting
-from application.settings import get_settings
+from application.settings import Settings
 from application.signing_sessions import signing_service
 from dossiers.db import transaction
 from dossiers.errors import ConflictError, PermissionDenied
@@ -59,7 +59,7 @@ def runtime(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
     monkeypatch.setattr(tasks.run_automatic_step, "retry_delay_seconds", [0, 0, 0])
     world.engine.resume = resume_after_signing  # the real resume, through Prefect's API
     runtime = Runtime(session_factory=world.db, mailer=world.ctx.mailer,
-                      secret=get_settings().resolved_secret_key(),
+                      secret=Settings().resolved_secret_key(),
                       flow_settings=FlowSettings(public_url="https://liasse.example"),
                       file_engine=world.engine, sla_source=DbSlaSource(world.engine))
     started: list[str] = []

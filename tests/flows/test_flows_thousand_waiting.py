@@ -49,7 +49,7 @@ from prefect_support import PG, child_pids, fresh_postgres_database, thread_coun
 from sqlalchemy import func, select, text
 
 from application.invoicing.posting import prepare_for_file
-from application.settings import get_settings
+from application.settings import Settings
 from dossiers.circuits import load_circuit
 from dossiers.db import make_engine, transaction
 from dossiers.files import service
@@ -94,7 +94,7 @@ def deployment(prefect_server: str) -> UUID:
 @pytest.fixture
 def runtime(world: World) -> Iterator[Runtime]:
     runtime = Runtime(session_factory=world.db, mailer=world.ctx.mailer,
-                      secret=get_settings().resolved_secret_key(),
+                      secret=Settings().resolved_secret_key(),
                       flow_settings=FlowSettings(public_url="https://liasse.example"),
                       file_engine=world.engine, sla_source=DbSlaSource(world.engine))
     with use_runtime(runtime):
