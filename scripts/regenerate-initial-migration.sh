@@ -6,7 +6,7 @@ set -e
 cd "$(dirname "$0")/.."
 rm -f application/schema/migrations/versions/*_initial_schema.py /tmp/gen.db
 .venv/bin/python -c "
-from dossiers import migrate
+from application.schema import migrate
 migrate.revision('sqlite:////tmp/gen.db', 'initial schema')
 " | tail -1
 f=$(ls application/schema/migrations/versions/*_initial_schema.py)
