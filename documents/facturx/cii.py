@@ -261,12 +261,19 @@ def _header_delivery(invoice: FacturXInvoice) -> etree._Element:
         if invoice.deliver_to_address:
             ship_to.append(_address(invoice.deliver_to_address))
         children.append(RAM.ShipToTradeParty(*ship_to))
-    if invoice.delivery_date:  # BT-72
+    if invoice.supply_date:  # BT-72: the date the PDF prints as delivery / service date
         children.append(
             RAM.ActualDeliverySupplyChainEvent(
-                RAM.OccurrenceDateTime(_date(UDT, invoice.delivery_date))
+                RAM.OccurrenceDateTime(_date(UDT, invoice.supply_date))
             )
         )
+    if not children:
+        # CII D16B requires this element, PEPPOL-EN16931-R008 forbids it empty, and an invoicing
+        # period (BG-14) dates the supply elsewhere. FNFE's answer (fnfempe/France_RFE#18) is
+        # the buyer's country as deliver-to country (BT-80): delivered where the buyer is.
+        children.append(RAM.ShipToTradeParty(
+            RAM.PostalTradeAddress(RAM.CountryID(invoice.buyer.address.country))
+        ))
     return RAM.ApplicableHeaderTradeDelivery(*children)
 
 
