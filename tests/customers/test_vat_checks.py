@@ -3,20 +3,14 @@ and the CLI with the real zeep client over HTTP against the fake VIES, on both d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner
 
-from application.schema import migrate
 from application.vies_checks import check_customer_vat, needs_vies_check
 from connectors.vies import VatChecker
-from connectors.vies.fake import FakeVies
 from connectors.vies.settings import ViesSettings
 from dossiers.audit import AuditEvent
 from dossiers.customers.models import Customer, CustomerVatCheck, VatCheckStatus
@@ -29,7 +23,6 @@ from dossiers.customers.vat_checks import (
 from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from liasse.cli import context
-from liasse.cli.main import root
 
 from .support import count, customer_data
 
@@ -138,25 +131,12 @@ def test_a_customer_without_vat_number_is_refused(db, add_customer, checker, fak
 
 
 @pytest.fixture
-def cli(db: sessionmaker[Session], staff: None, vies_server: tuple[FakeVies, str],
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., object]]:
-    url = db.kw["bind"].url.render_as_string(hide_password=False)
-    command.stamp(migrate.alembic_config(url), "head")  # schema from create_all, as at head
-    monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
-    monkeypatch.setenv("LIASSE_DATABASE_URL", url)
+def cli(cli, staff: None, vies_server, monkeypatch: pytest.MonkeyPatch):
+    """The shared CLI fixture, with VIES answered by the fake VIES server."""
     monkeypatch.setenv("LIASSE_VIES_URL", vies_server[1])
     monkeypatch.setenv("LIASSE_VIES_TIMEOUT_SECONDS", "2")
-    monkeypatch.setenv("COLUMNS", "200")
     context.clear_caches()
-    runner = CliRunner()
-
-    def run(*args: str):
-        result = runner.invoke(root, ["--lang", "fr", *args])
-        result.text = " ".join(result.output.split())
-        return result
-
-    yield run
-    context.clear_caches()
+    return cli
 
 
 BELGIAN = ["customers", "add", "--sales-rep", "rep1", "--company", "--company-name",

@@ -13,10 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from alembic import command
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner
 
 from application.invoicing.issuing import (
     check_before_commit,
@@ -25,7 +23,6 @@ from application.invoicing.issuing import (
     issue_with_vies,
     seller_from_profile,
 )
-from application.schema import migrate
 from application.vies_checks import ViesPolicy, ViesRefusal, refresh_for_draft
 from documents.profile import demo_profile
 from dossiers.audit import AuditEvent, verify
@@ -35,7 +32,6 @@ from dossiers.db import transaction
 from dossiers.invoicing.drafts import issue_draft, save_draft
 from dossiers.invoicing.models import Invoice, InvoiceCounter
 from liasse.cli import context
-from liasse.cli.main import root
 
 UNKNOWN_BE = "BE0776091951"  # well-formed, not registered in the fake VIES
 KNOWN_BE = "BE0403019261"  # NV BRASSERIE EXEMPLE
@@ -221,23 +217,12 @@ def test_drafts_issued_by_the_flows_pass_the_same_gate(db, make_customer, checke
 
 
 @pytest.fixture
-def cli(db_engine, vies_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    url = db_engine.url.render_as_string(hide_password=False)
-    command.stamp(migrate.alembic_config(url), "head")  # schema from create_all, as at head
-    monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
-    monkeypatch.setenv("LIASSE_DATABASE_URL", url)
+def cli(cli, vies_server, monkeypatch: pytest.MonkeyPatch):
+    """The shared CLI fixture, with VIES answered by the fake VIES server."""
     monkeypatch.setenv("LIASSE_VIES_URL", vies_server[1])
     monkeypatch.setenv("LIASSE_VIES_TIMEOUT_SECONDS", "2")
     context.clear_caches()
-    runner = CliRunner()
-
-    def run(*args: str):
-        result = runner.invoke(root, ["--lang", "fr", *args])
-        result.text = " ".join(result.output.split())
-        return result
-
-    yield run
-    context.clear_caches()
+    return cli
 
 
 def test_cli_issue_refuses_invalid_and_warns_unverified(cli, db, make_customer, fake_vies,
