@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from dossiers.customers.models import Customer, CustomerState, CustomerType
 from dossiers.errors import ValidationError
+from dossiers.i18n import tr
 
 INVOICEABLE_TYPES = frozenset({CustomerType.NORMAL, CustomerType.THIRD_PARTY_PAYER})
 
@@ -64,6 +65,35 @@ def ensure_can_be_invoiced(customer: Customer) -> None:
     verdict = can_be_invoiced(customer)
     if verdict.reason is not None:
         raise verdict.reason
+
+
+@dataclass(frozen=True)
+class CustomerWarning:
+    """Something the record lacks that will block later work; the record is kept as it is."""
+
+    fr: str
+    en: str
+
+    @property
+    def message(self) -> str:
+        return tr(self.fr, self.en)
+
+
+def invoicing_warnings(customer: Customer) -> list[CustomerWarning]:
+    """What will make this customer's invoices be refused, said when the record is saved.
+
+    An electronic invoice must carry the buyer's e-mail address (BT-49, BR-FR-12); without one
+    every invoice is refused at issue, long after the record was typed in. A customer that is
+    never invoiced (beneficiary, prospect, struck off) needs none.
+    """
+    if not can_be_invoiced(customer) or (customer.email or "").strip():
+        return []
+    return [CustomerWarning(
+        f"Attention : le client {customer.number} n'a pas d'adresse e-mail, obligatoire sur une "
+        "facture électronique ; ses factures seront refusées tant qu'elle manque.",
+        f"Warning: customer {customer.number} has no e-mail address, required on an electronic "
+        "invoice; its invoices will be refused until one is given.",
+    )]
 
 
 def receives_deliveries(customer: Customer) -> bool:

@@ -29,6 +29,7 @@ from dossiers.customers.models import (
     VatCheckStatus,
 )
 from dossiers.customers.npai import record_postal_return
+from dossiers.customers.rules import invoicing_warnings
 from dossiers.customers.search import quick_search
 from dossiers.customers.selection import define_selection_code, set_selection
 from dossiers.customers.service import (
@@ -143,8 +144,11 @@ def add(
     with transaction(context.session_factory()) as session:
         customer = create_customer(session, data, actor=ACTOR)
         number, name, vat_number = customer.number, customer.display_name, customer.vat_number
+        warnings = invoicing_warnings(customer)
     context.console.print(tr(f"Client {number} créé : {name}.",
                              f"Customer {number} created: {name}."), highlight=False)
+    for warning in warnings:  # the customer is kept; its invoices would be refused
+        context.console.print(Text(warning.message, style="yellow"))
     if not no_vies:
         _vies_check(number, vat_number)
 
