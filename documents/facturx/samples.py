@@ -79,6 +79,11 @@ PUBLIC_BUYER = Party(
     siret="55203253400018",
     electronic_address="factures@univ-lyon.example",
 )
+SWISS_BUYER = Party(  # outside the EU: no EU VAT number, no SIREN (BR-G-*: none needed)
+    name="Librairie du Lac SA",
+    address=PostalAddress("Rue de Bourg 10", "1003", "Lausanne", country="CH"),
+    electronic_address="factures@librairie-du-lac.example",
+)
 THIRD_PARTY_PAYER = Party(
     name="France Abonnements SA",
     address=PostalAddress("3 boulevard Haussmann", "75009", "Paris", line2="BP 42"),
@@ -246,6 +251,14 @@ def _intra_eu() -> FacturXInvoice:
     )
 
 
+def _export() -> FacturXInvoice:
+    return complete(
+        "FA-2026-000110", SWISS_BUYER,
+        [line("1", "Coffret de 12 numéros reliés", "3", "140.00", VatCategory.EXPORT, "0")],
+        business_process="B1",
+    )
+
+
 def _third_party() -> FacturXInvoice:
     beneficiaries = ["M. Jean Dupont", "Mme Claire Martin", "Médiathèque de Vienne"]
     return complete(
@@ -309,6 +322,7 @@ SAMPLES = {
     "exempt": _exempt,
     "reverse_charge": _reverse_charge,
     "intra_eu": _intra_eu,
+    "export": _export,
     "third_party": _third_party,
     "public": _public,
     "credit_note": _credit_note,

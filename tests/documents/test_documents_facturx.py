@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -49,7 +50,7 @@ def test_each_vat_situation_is_covered(built: dict[str, FacturXDocument]) -> Non
         )
     }
     assert {("S", "20.00"), ("S", "10.00"), ("S", "5.50"), ("S", "2.10"), ("Z", "0.00"),
-            ("E", "0.00"), ("AE", "0.00"), ("K", "0.00")} <= seen
+            ("E", "0.00"), ("AE", "0.00"), ("K", "0.00"), ("G", "0.00")} <= seen
 
 
 def test_exemptions_carry_reason_and_wording(built: dict[str, FacturXDocument]) -> None:
@@ -222,3 +223,66 @@ def _profile():
     from documents.profile import demo_profile
 
     return demo_profile()
+
+
+R008 = "PEPPOL-EN16931-R008"  # "Document MUST not contain empty elements" (a warning)
+
+
+def test_export_outside_the_eu_is_exempt_with_its_reason(built: dict[str, FacturXDocument]
+                                                          ) -> None:
+    export = built["export"]
+    tax = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+    assert xpath(export.xml, f"{tax}/ram:CategoryCode/text()") == ["G"]
+    assert xpath(export.xml, f"{tax}/ram:CalculatedAmount/text()") == ["0.00"]
+    assert xpath(export.xml, f"{tax}/ram:ExemptionReasonCode/text()") == ["VATEX-EU-G"]
+    assert xpath(export.xml, f"{tax}/ram:ExemptionReason/text()") == [
+        "Exonération de TVA, article 262 I du CGI"]
+    # BR-G-02: the seller's VAT number; the Swiss buyer has none and needs none.
+    assert xpath(export.xml, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID/text()"
+                 ) == ["FR46401234562"]
+    assert xpath(export.xml, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration") == []
+    text = pdf_text(export.pdf)
+    assert "Exonération de TVA, article 262 I du CGI" in text
+    assert "140,00 € Export 420,00 €" in text  # the line's VAT column names the category
+
+
+@pytest.mark.parametrize(("delivery", "printed"), [(date(2026, 2, 20), "20/02/2026"),
+                                                   (None, "02/03/2026")])
+def test_bt72_is_the_delivery_date_the_pdf_prints(profile, delivery, printed) -> None:
+    # Without a delivery date (nor invoicing period) the PDF prints the issue date as the
+    # delivery / service date: the XML must say the same, not nothing.
+    invoice = replace(sample_invoice("vat_rates"), delivery_date=delivery)
+    document = build_facturx(invoice, profile)
+    assert xpath(document.xml, "//ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChain"
+                               "Event/ram:OccurrenceDateTime/udt:DateTimeString[@format='102']"
+                               "/text()") == ["".join(reversed(printed.split("/")))]
+    assert f"Date de livraison / prestation {printed}" in pdf_text(document.pdf)
+
+
+def test_no_empty_delivery_element_warning(built: dict[str, FacturXDocument], profile) -> None:
+    invoice = with_legal_notes(sample_invoice("vat_rates"), profile)
+    undated = replace(invoice, delivery_date=None)
+    by_period = replace(undated, period_start=date(2026, 2, 1), period_end=date(2026, 2, 28))
+    for case in (undated, by_period):
+        report = validate_cii(cii_xml_bytes(case))
+        assert report.ok, report.failures
+        assert R008 not in {w.rule_id for w in report.warnings}, report.warnings
+    # Dated by its invoicing period only: the buyer's country stands for the deliver-to
+    # address (BT-80), the one child the schematrons accept there with nothing else to say.
+    assert xpath(cii_xml_bytes(by_period), "//ram:ApplicableHeaderTradeDelivery/*//text()"
+                 "[normalize-space()]") == ["FR"]
+    for kind, document in built.items():
+        assert R008 not in {w.rule_id for w in document.report.warnings}, kind
+
+
+def test_buyer_without_email_is_refused_in_plain_words(profile) -> None:
+    invoice = sample_invoice("vat_rates")
+    no_email = replace(invoice, buyer=replace(invoice.buyer, electronic_address=None,
+                                              contact_email=None))
+    with pytest.raises(FacturXRejected) as caught:
+        build_facturx(no_email, profile)
+    assert "BR-FR-12_BT-49" in caught.value.report.failed_rule_ids
+    assert ("le client n'a pas d'adresse e-mail, obligatoire sur une facture électronique"
+            in caught.value.fr)
+    assert "the customer has no e-mail address, required on an electronic invoice" \
+        in caught.value.en
