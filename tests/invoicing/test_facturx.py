@@ -7,11 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from application.invoicing.facturx_mapping import to_facturx
 from application.invoicing.issuing import Checked, credit_checked, issue_checked, reissue_checked
 from documents.errors import FacturXRejected
+from documents.facturx.cii import NS, cii_xml_bytes
 from documents.profile import demo_profile
 from dossiers.customers.models import CustomerType
 from dossiers.db import transaction
@@ -90,3 +93,50 @@ def test_rejected_invoice_takes_no_number(db, make_customer) -> None:
         _issue(db, customer=c.number, lines=[_line("10")])
     with db() as s:
         assert s.scalar(select(func.count()).select_from(Invoice)) == 0
+
+
+R008 = "PEPPOL-EN16931-R008"  # "Document MUST not contain empty elements" (a warning)
+
+
+def _xml(checked: Checked) -> etree._Element:
+    return etree.fromstring(cii_xml_bytes(to_facturx(checked.invoice)))
+
+
+def test_export_outside_the_eu_passes_all_checks(db, make_customer) -> None:
+    # A Swiss bookshop: no EU VAT number, no SIRET; only the seller's VAT number is needed.
+    c = make_customer(email="compta@librairie.example.ch", vat_number=None, siret=None,
+                      country="CH", postcode="1003", city="LAUSANNE")
+    checked = _issue(db, customer=c.number, lines=[_line("140", cat="G", rate="0")])
+    _assert_clean(checked)
+    assert R008 not in {w.rule_id for w in checked.report.warnings}
+    row = checked.invoice.vat_breakdown[0]
+    assert (row["category"], row["tax_amount"], row["exemption_code"], row["exemption_reason"]
+            ) == ("G", "0.00", "VATEX-EU-G", "Exonération de TVA, article 262 I du CGI")
+    tax = _xml(checked).find(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NS)
+    assert tax.findtext("ram:CategoryCode", namespaces=NS) == "G"
+    assert tax.findtext("ram:ExemptionReasonCode", namespaces=NS) == "VATEX-EU-G"
+    with transaction(db) as s:  # the credit note carries the same VAT situation
+        _assert_clean(credit_checked(s, {"invoice": checked.invoice.number, "amount": "100",
+                                         "reason": "Remise"}))
+
+
+def test_typical_invoice_sends_its_supply_date_and_no_empty_element(db, make_customer) -> None:
+    c = make_customer(email="compta@client.example")
+    delivery = "//ram:ApplicableHeaderTradeDelivery/ram:ActualDeliverySupplyChainEvent" \
+        "/ram:OccurrenceDateTime/udt:DateTimeString/text()"
+    undated = _issue(db, customer=c.number, lines=[_line("10")], issue_date="2026-03-02")
+    assert R008 not in {w.rule_id for w in undated.report.warnings}, undated.report.warnings
+    assert _xml(undated).xpath(delivery, namespaces=NS) == ["20260302"]  # as the PDF prints
+    dated = _issue(db, customer=c.number, lines=[_line("10")], delivery_date="2026-02-20")
+    _assert_clean(dated)
+    assert _xml(dated).xpath(delivery, namespaces=NS) == ["20260220"]
+
+
+def test_customer_without_email_is_told_why(db, make_customer) -> None:
+    c = make_customer(email=None)
+    with pytest.raises(FacturXRejected) as caught:
+        _issue(db, customer=c.number, lines=[_line("10")])
+    assert ("le client n'a pas d'adresse e-mail, obligatoire sur une facture électronique"
+            in caught.value.fr)
+    assert "the customer has no e-mail address, required on an electronic invoice" \
+        in caught.value.en

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.audit import AuditEvent
 from dossiers.customers.models import Customer, CustomerState, CustomerType
+from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from dossiers.invoicing.models import Invoice, InvoiceCounter, InvoiceState
 
@@ -92,6 +94,22 @@ def test_intra_eu_supply_needs_a_foreign_eu_vat_number(issue, make_customer, sel
     french = make_customer()
     with pytest.raises(ValidationError, match="autre État membre"):
         issue(customer=french.number, lines=[_line("10", cat="K", rate="0")])
+
+
+def test_export_outside_the_eu_needs_only_the_seller_vat_number(
+    issue, db: sessionmaker[Session], make_customer, seller
+) -> None:
+    swiss = make_customer(vat_number=None, siret=None, country="CH", postcode="1003")
+    inv = issue(customer=swiss.number, lines=[_line("300", cat="G", rate="0")])
+    assert inv.vat_breakdown[0]["exemption_code"] == "VATEX-EU-G"  # default reason, BR-G-10
+    assert (inv.tax_total, inv.grand_total) == (D("0.00"), D("300.00"))
+    with pytest.raises(ValidationError, match="taux possibles : 0"):
+        issue(customer=swiss.number, lines=[_line("300", cat="G", rate="20")])  # BR-G-05
+    from dossiers.invoicing.service import issue_invoice
+
+    with transaction(db) as s, pytest.raises(ValidationError, match="numéro de TVA du vendeur"):
+        issue_invoice(s, {"customer": swiss.number, "lines": [_line("300", cat="G", rate="0")]},
+                      replace(seller, vat_number=None), today=TODAY)  # BR-G-02
 
 
 def test_outside_scope_cannot_mix(issue, make_customer, seller) -> None:
