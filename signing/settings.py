@@ -43,7 +43,16 @@ class SigningSettings(BaseSettings):
 
     # --- PAdES profile ---------------------------------------------------------------------------
     tsa_url: str | None = Field(default=None, description="RFC 3161 TSA URL; local TSA if unset.")
-    pades_level: PadesLevelName = "B-T"
+    pades_level: PadesLevelName = Field(
+        default="B-LT",
+        description="Signatures and seals: B-LT embeds the chain's revocation info (verifiable "
+        "offline for years); B-LTA adds a document timestamp; B-T/B-B are not long-term.",
+    )
+    seal_pades_level: PadesLevelName | None = Field(
+        default=None,
+        description="Level of the company seal if it differs (B-LTA for archived documents); "
+        "unset = pades_level.",
+    )
     trust_roots: Path | None = Field(
         default=None, description="Extra PEM bundle of trusted roots for verification."
     )

@@ -16,6 +16,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
 from pyhanko.sign.timestamps import TimestampRequestError
 from pyhanko.stamp import TextStampStyle
 
@@ -30,6 +31,14 @@ etree.register_namespace("fx", "urn:factur-x:pdfa:CrossIndustryDocument:invoice:
 # Room for the CMS blob. Without it pyHanko signs twice to measure the size (and asks the TSA
 # twice); 16 KiB holds a P-256/RSA chain of a few certificates plus a timestamp token.
 RESERVED_BYTES = 16 * 1024
+
+# B-LT in one revision: the revocation data gathered before signing goes into the DSS of the very
+# revision the signature covers (no VRI, which would need the signature first), and at B-LTA the
+# document timestamp's own DSS update comes before it. So the last signature or timestamp covers
+# every byte of the file: no unsigned DSS revision trails it (`pdfsig`: "Total document signed").
+SINGLE_REVISION_DSS = DSSContentSettings(
+    placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE, include_vri=False
+)
 
 STAMP_STYLE = TextStampStyle(
     stamp_text="Signature electronique\n%(signer)s\n%(ts)s",
@@ -79,6 +88,7 @@ def sign_incrementally(
         embed_validation_info=profile.level.embeds_revocation_info,
         validation_context=profile.signing_validation_context(),
         use_pades_lta=profile.level.name == "B_LTA",
+        dss_settings=SINGLE_REVISION_DSS,
     )
     pdf_signer = signers.PdfSigner(
         meta,

@@ -7,10 +7,12 @@ piece explicitly. Tests build a `SigningPki` directly from the certomancer test 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign import signers
 from pyhanko.sign.timestamps import TimeStamper
@@ -20,6 +22,7 @@ from signing.pades.profile import PadesLevel, PadesProfile
 from signing.pades.seal import CompanySeal
 from signing.pades.timestamps import http_timestamper, local_timestamper
 from signing.pki import demo_pki
+from signing.pki.revocation import file_uri, load_crl
 from signing.pki.seal_credentials import load_seal_signer
 from signing.pki.signing_ca import SigningCA
 from signing.settings import SigningSettings
@@ -31,10 +34,12 @@ class SigningPki:
     seal_signer: signers.Signer
     timestamper: TimeStamper | None
     trust_roots: list[asn1_x509.Certificate]
-    level: PadesLevel = PadesLevel.B_T
+    level: PadesLevel = PadesLevel.B_LT
     seal_level: PadesLevel | None = None
     company_name: str = "Liasse"
     other_certs: list[asn1_x509.Certificate] = field(default_factory=list)
+    # CRLs Liasse issues or holds itself (its signing CA, the demo root), embedded at B-LT/B-LTA
+    local_crls: Callable[[], list[asn1_crl.CertificateList]] | None = None
 
     def profile(self, level: PadesLevel | None = None) -> PadesProfile:
         return PadesProfile(
@@ -42,6 +47,7 @@ class SigningPki:
             timestamper=self.timestamper,
             trust_roots=tuple(self.trust_roots),
             other_certs=tuple(self.other_certs),
+            revocation=self.local_crls,
         )
 
     @cached_property
@@ -61,9 +67,12 @@ def build_signing_pki(s: SigningSettings) -> SigningPki:
         return demo
 
     password = s.signing_ca_password.get_secret_value().encode() if s.signing_ca_password else None
+    # No published CRL URL: Liasse publishes its CA's CRL itself, next to the PKI, and embeds it
+    own_crl = None if s.signing_ca_crl_url else s.pki_dir / demo_pki.SIGNING_CA_CRL
     ca_kwargs = {
-        "crl_url": s.signing_ca_crl_url,
+        "crl_url": file_uri(own_crl) if own_crl is not None else s.signing_ca_crl_url,
         "validity": timedelta(minutes=s.signer_cert_minutes),
+        "crl_file": own_crl,
     }
     if s.signing_ca_cert and s.signing_ca_key:
         ca = SigningCA.from_files(s.signing_ca_cert, s.signing_ca_key, password, **ca_kwargs)
@@ -93,14 +102,24 @@ def build_signing_pki(s: SigningSettings) -> SigningPki:
         )
 
     roots = load_pem_certs(s.trust_roots) if s.trust_roots else []
+    held_crls: list[asn1_crl.CertificateList] = []
     if demo is not None:
         roots += load_pem_certs(demo.path(demo_pki.ROOT))
+        if demo.path(demo_pki.ROOT_CRL).is_file():  # demo PKIs made before B-LT have none
+            held_crls.append(load_crl(demo.path(demo_pki.ROOT_CRL)))
+
+    def local_crls() -> list[asn1_crl.CertificateList]:
+        own = [ca.crl(datetime.now(UTC))] if own_crl is not None else []
+        return own + held_crls
+
     return SigningPki(
         signing_ca=ca,
         seal_signer=seal,
         timestamper=timestamper,
         trust_roots=roots,
         level=PadesLevel(s.pades_level),
+        seal_level=PadesLevel(s.seal_pades_level) if s.seal_pades_level else None,
+        local_crls=local_crls,
     )
 
 

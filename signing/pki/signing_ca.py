@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -21,6 +22,7 @@ from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.pki.errors import PkiError
+from signing.pki.revocation import CRL_VALIDITY, build_crl, publish_crl
 from signing.pki.x509_build import (
     CertProfile,
     IssuerKey,
@@ -61,12 +63,14 @@ class SigningCA:
         chain: list[x509.Certificate] | None = None,
         crl_url: str | None = None,
         validity: timedelta = timedelta(hours=1),
+        crl_file: Path | None = None,
     ) -> None:
         self.cert = cert
         self._key = key
         self.chain = chain or []
         self.crl_url = crl_url
         self.validity = validity
+        self.crl_file = crl_file  # where `crl()` publishes its CRL (the demo's distribution point)
 
     @classmethod
     def from_files(
@@ -85,6 +89,17 @@ class SigningCA:
                 f"Cannot load the signing CA ({cert_path}): {exc}.",
             ) from exc
         return cls(certs[0], key, chain=certs[1:], **kwargs)  # type: ignore[arg-type]
+
+    def crl(self, now: datetime) -> asn1_crl.CertificateList:
+        """A fresh CRL signed by this CA (published to `crl_file` if set), for the DSS of B-LT.
+
+        `this_update` is `now`, before the signature it accompanies is made, so a validator
+        judging the signature at the time its timestamp proves finds this CRL already current.
+        """
+        crl = build_crl(self.cert, self._key, now, now + CRL_VALIDITY)
+        if self.crl_file is not None:
+            publish_crl(crl, self.crl_file)
+        return crl
 
     def issue_one_time(self, identity: SignerIdentity, now: datetime) -> OneTimeCredentials:
         """A fresh key and certificate for one signature; the key exists only in the result."""
