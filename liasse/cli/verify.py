@@ -2,7 +2,10 @@
 
 Exit code 0 only if the file has at least one signature and every signature is intact, valid,
 chained to a trusted root (the Liasse demo root if present, plus `LIASSE_TRUST_ROOTS`) and, when
-timestamped, has a valid timestamp.
+timestamped, has a valid timestamp. Each block says at which moment the certificate was judged
+and why that moment (the time its timestamp proves, or now for an untimestamped signature): a
+one-time certificate expired an hour after signing, so "valid" only means something with it.
+pyHanko's own log lines are not printed: the verdict states the reason.
 """
 
 from __future__ import annotations
@@ -34,6 +37,14 @@ def _yes_no(value: bool | None) -> str:
 def print_report(report: VerificationReport) -> None:
     """One block per signature: readable in an 80-column terminal and in CI logs."""
     total = len(report.signatures)
+    if report.checked_at is not None:
+        console.print(
+            tr(
+                f"Vérification au {_when(report.checked_at)}",
+                f"Verification as of {_when(report.checked_at)}",
+            ),
+            highlight=False,
+        )
     for number, sig in enumerate(report.signatures, start=1):
         verdict = (
             f"[green]{tr('valide', 'valid')}[/]"
@@ -45,10 +56,21 @@ def print_report(report: VerificationReport) -> None:
         )
         ts_verdict = tr("valide", "valid") if sig.timestamp_valid else tr("INVALIDE", "INVALID")
         timestamp = f"{_when(sig.timestamp)} ({ts_verdict})" if sig.timestamp else "—"
+        if sig.timestamp and sig.timestamp_validated_at and sig.kind != "document-timestamp":
+            timestamp += tr(
+                f", vérifié au {_when(sig.timestamp_validated_at)} "
+                f"({sig.basis_label(sig.timestamp_time_basis)})",
+                f", checked as of {_when(sig.timestamp_validated_at)} "
+                f"({sig.basis_label(sig.timestamp_time_basis)})",
+            )
         rows = [
             (tr("Signataire", "Signer"), sig.signer),
             (tr("Signé le", "Signing time"), _when(sig.signing_time)),
             (tr("Horodatage", "Timestamp"), timestamp),
+            (
+                tr("Validée au", "Validated as of"),
+                f"{_when(sig.validated_at)} ({sig.basis_label()})",
+            ),
             (tr("Intégrité", "Integrity"), _yes_no(sig.intact and sig.valid)),
             (tr("Chaîne de confiance", "Chain to trusted root"), _yes_no(sig.trusted)),
             (tr("Révocation embarquée", "Revocation info present"), _yes_no(sig.revocation_info)),

@@ -24,6 +24,31 @@ class SignatureReport:
     modifications: str
     ok: bool
     problems: tuple[str, ...] = ()
+    # when the certificate was judged and why then (see signing.validation.point_in_time):
+    # "signature-timestamp", "document-timestamp", "own-timestamp" or "now"
+    validated_at: datetime | None = None
+    time_basis: str = "now"
+    # when the signature's timestamp itself was judged, and why then (same values)
+    timestamp_validated_at: datetime | None = None
+    timestamp_time_basis: str | None = None
+
+    def basis_label(self, basis: str | None = None) -> str:
+        """Why this moment, in words: a verdict without its validation time proves little."""
+        return {
+            "signature-timestamp": tr(
+                "heure prouvée par l'horodatage de la signature",
+                "time proven by the signature timestamp",
+            ),
+            "document-timestamp": tr(
+                "heure prouvée par l'horodatage de document suivant",
+                "time proven by the next document timestamp",
+            ),
+            "own-timestamp": tr(
+                "sa propre heure, révocation embarquée ; autorité encore valide ce jour",
+                "its own time, embedded revocation data; authority still valid today",
+            ),
+            "now": tr("maintenant : aucun horodatage", "now: no timestamp"),
+        }.get(basis or self.time_basis, basis or self.time_basis)
 
     def kind_label(self) -> str:
         return {
@@ -45,6 +70,8 @@ class VerificationReport:
     signatures: list[SignatureReport]
     evidence_page: int | None = None  # 1-based page number, None if absent
     problems: list[str] = field(default_factory=list)
+    checked_at: datetime | None = None  # the "now" of this verification
+    log: tuple[str, ...] = ()  # pyHanko's warnings, kept out of the terminal (details only)
 
     @property
     def ok(self) -> bool:
