@@ -186,3 +186,19 @@ def test_postal_returns_use_the_configured_threshold(
     assert "Seuil atteint" in second.out
     assert cli("customers", "state", "C000001", "suspended", "--reason", "NPAI").code == 0
     assert "suspended" in cli("customers", "show", "C000001").out
+
+
+def test_add_without_email_warns_and_keeps_the_customer(
+    with_staff: Cli, db: sessionmaker[Session]
+) -> None:
+    cli = with_staff
+    at = PERSON.index("--email")
+    added = cli("customers", "add", *PERSON[:at], *PERSON[at + 2:])
+    assert added.code == 0, added.err
+    assert "Client C000001 créé" in added.out
+    assert ("le client C000001 n'a pas d'adresse e-mail, obligatoire sur une facture "
+            "électronique") in " ".join(added.out.split())
+    with db() as s:
+        assert count(s, Customer) == 1
+    quiet = cli("customers", "add", *PERSON)  # with an e-mail: nothing to say
+    assert quiet.code == 0 and "adresse e-mail" not in quiet.out

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dossiers.audit import AuditEvent, verify
 from dossiers.customers.inputs import CustomerInput
 from dossiers.customers.models import Customer, CustomerState, CustomerType
+from dossiers.customers.rules import invoicing_warnings
 from dossiers.customers.service import (
     beneficiaries,
     change_state,
@@ -238,3 +239,26 @@ def test_unknown_customer_is_not_found(db: sessionmaker[Session]) -> None:
 def test_prospect_and_types_are_stored(add_customer: AddCustomer) -> None:
     prospect = add_customer(type="prospect")
     assert prospect.type == CustomerType.PROSPECT
+
+
+def test_an_invoiceable_customer_without_email_is_warned_about(
+    db: sessionmaker[Session], add_customer: AddCustomer
+) -> None:
+    # BR-FR-12: every invoice needs the buyer's e-mail (BT-49); say it when the record is saved,
+    # not when the first invoice is refused. The customer is created all the same.
+    no_email = add_customer(email=None)
+    payer = add_customer(type="third_party_payer", email=None)
+    prospect = add_customer(type="prospect", email=None)
+    beneficiary = add_customer(type="beneficiary", payer_number=payer.number, email=None)
+    with_email = add_customer()
+    with db() as s:
+        warned = {c.number: invoicing_warnings(get_customer(s, c.number))
+                  for c in (no_email, payer, prospect, beneficiary, with_email)}
+    assert warned[with_email.number] == []
+    assert [w.fr for w in warned[no_email.number]] == [
+        f"Attention : le client {no_email.number} n'a pas d'adresse e-mail, obligatoire sur une "
+        "facture électronique ; ses factures seront refusées tant qu'elle manque."]
+    assert "has no e-mail address, required on an electronic invoice" in \
+        warned[no_email.number][0].en
+    assert warned[payer.number] and not warned[prospect.number]
+    assert not warned[beneficiary.number]  # never invoiced: its payer is
