@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# System packages the project needs: WeasyPrint's Pango, fonts, Chromium for browser tests.
+# System packages the project needs: WeasyPrint's Pango, fonts, Chromium for browser tests,
+# poppler-utils for pdfsig (the signing tests' independent check of PAdES signatures).
 # Idempotent: installs only what is missing. Needs root (as on the CI machines) or sudo.
 set -euo pipefail
 needed=()
-for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium chromium-driver; do
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core chromium chromium-driver poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")
 done
 if [ ${#needed[@]} -gt 0 ]; then

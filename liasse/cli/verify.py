@@ -10,7 +10,7 @@ pyHanko's own log lines are not printed: the verdict states the reason.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -91,9 +91,26 @@ def print_report(report: VerificationReport) -> None:
         console.print(f"[red]{problem}[/]")
 
 
+def _moment(text: str | None) -> datetime | None:
+    """`--at` as an aware datetime (ISO 8601; UTC when no zone is given)."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise VerificationError(
+            f"Date invalide pour --at : {text!r} (attendu : ISO 8601, ex. 2036-01-31T12:00).",
+            f"Invalid date for --at: {text!r} (expected ISO 8601, e.g. 2036-01-31T12:00).",
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def verify_command(
     file: Path = typer.Argument(..., help="PDF file to verify."),
     fetch: bool = typer.Option(False, "--fetch", help="Fetch missing CRL/OCSP over the network."),
+    at: str | None = typer.Option(
+        None, "--at", help="Judge as of this moment instead of now (ISO 8601; audits, tests)."
+    ),
 ) -> None:
     """Verify every PAdES signature, seal and document timestamp of a PDF."""
     try:
@@ -103,7 +120,9 @@ def verify_command(
             f"Lecture impossible de {file} : {exc.strerror}.",
             f"Cannot read {file}: {exc.strerror}.",
         ) from exc
-    report = verify_pdf(data, verification_roots(SigningSettings()), allow_fetching=fetch)
+    report = verify_pdf(
+        data, verification_roots(SigningSettings()), allow_fetching=fetch, now=_moment(at)
+    )
     print_report(report)
     if not report.ok:
         raise SignaturesInvalid(
