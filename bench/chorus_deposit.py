@@ -27,9 +27,9 @@ import application.schema.all_models  # noqa: F401
 from connectors.chorus_pro.checks import xsd_only_check
 from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.deposit import Depositor, DepositRequest
-from connectors.chorus_pro.fake.samples import sample_facturx
 from connectors.chorus_pro.fake.server import free_port
 from connectors.chorus_pro.settings import ChorusSettings
+from documents.facturx.samples import chorus_sample
 from dossiers.db import Base, make_engine, make_session_factory
 
 BUYERS = [("13000120900019", {}), ("18000450900014", {"service_code": "BIBLIO"})]
@@ -56,7 +56,7 @@ def requests(prefix: str, count: int) -> list[DepositRequest]:
     for i in range(count):
         number = f"{prefix}-{i:05d}"
         siret, routing = BUYERS[i % len(BUYERS)]
-        made.append(DepositRequest(number, sample_facturx(number, buyer_siret=siret, **routing)))
+        made.append(DepositRequest(number, chorus_sample(number, buyer_siret=siret, **routing)))
     return made
 
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from documents.facturx.mentions import INTRA_EU_SERVICES, exemption_for
 from documents.facturx.model import (
@@ -333,3 +334,47 @@ SAMPLES = {
 
 def sample_invoice(kind: str) -> FacturXInvoice:
     return SAMPLES[kind]()
+
+
+def routed_sample(number: str, *, buyer_siret: str, service_code: str | None = None,
+                  legal_commitment: str | None = None) -> FacturXInvoice:
+    """The public-buyer sample with the fields Chorus Pro routes on set: buyer SIRET, service
+    code (BT-10) and legal commitment (BT-13)."""
+    buyer = replace(PUBLIC_BUYER, siret=buyer_siret, siren=buyer_siret[:9])
+    return replace(_public(), number=number, buyer=buyer, buyer_reference=service_code,
+                   purchase_order=legal_commitment)
+
+
+@lru_cache(maxsize=1)
+def _blank_page() -> bytes:
+    """One empty PDF/A-3b page, rendered once per process."""
+    from documents.rendering import html_to_pdf
+
+    return html_to_pdf("<html lang='fr'><body></body></html>")
+
+
+def xml_only_pdf(invoice: FacturXInvoice, *, broken: bool = False,
+                 legal_notes: bool = True) -> bytes:
+    """A valid Factur-X PDF of `invoice` (with the demo company's mandatory notes) whose page is
+    blank: the CII XML embedded in one empty PDF/A-3 page, for tests and benchmarks of what reads
+    the XML (a deposit, a seal) where drawing every page would dominate. `broken=True` adds an
+    element the XSD forbids (a flow Chorus Pro must reject with its XSD error)."""
+    from documents.facturx.cii import cii_xml_bytes
+    from documents.facturx.issue import embed_facturx
+    from documents.facturx.mentions import with_legal_notes
+
+    if legal_notes:
+        invoice = with_legal_notes(invoice, demo_profile())
+    xml = cii_xml_bytes(invoice)
+    if broken:
+        xml = xml.replace(b"</rsm:ExchangedDocument>",
+                          b"<ram:Unexpected>x</ram:Unexpected></rsm:ExchangedDocument>", 1)
+    return embed_facturx(_blank_page(), xml, invoice)
+
+
+def chorus_sample(number: str, *, buyer_siret: str, service_code: str | None = None,
+                  legal_commitment: str | None = None, broken: bool = False) -> bytes:
+    """A Factur-X PDF (EN 16931) for invoice `number` to a public buyer: `routed_sample` with
+    a blank page (`xml_only_pdf`)."""
+    return xml_only_pdf(routed_sample(number, buyer_siret=buyer_siret, service_code=service_code,
+                                      legal_commitment=legal_commitment), broken=broken)

@@ -17,7 +17,7 @@ from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.deposit import Depositor, DepositRequest
 from connectors.chorus_pro.errors import ChorusAuthError
 from connectors.chorus_pro.fake import FakeChorus
-from connectors.chorus_pro.fake.samples import sample_facturx
+from documents.facturx.samples import chorus_sample
 from dossiers.db import Base, make_engine, make_session_factory
 from dossiers.errors import ValidationError
 
@@ -69,9 +69,9 @@ def test_chorus_commands(
 
     runner = CliRunner()
     good = tmp_path / "good.pdf"
-    good.write_bytes(sample_facturx("CLI-1", buyer_siret=SERVICE_BUYER, service_code="BIBLIO"))
+    good.write_bytes(chorus_sample("CLI-1", buyer_siret=SERVICE_BUYER, service_code="BIBLIO"))
     bad = tmp_path / "bad.pdf"
-    bad.write_bytes(sample_facturx("CLI-2", buyer_siret=SERVICE_BUYER))
+    bad.write_bytes(chorus_sample("CLI-2", buyer_siret=SERVICE_BUYER))
 
     buyer = runner.invoke(root, ["chorus", "buyer", SERVICE_BUYER])
     assert buyer.exit_code == 0, buyer.output
@@ -106,7 +106,7 @@ def test_chorus_commands(
 
 def test_a_refused_deposit_is_one_clear_line(tmp_path: Path, cli_env: dict) -> None:
     bad = tmp_path / "bad.pdf"
-    bad.write_bytes(sample_facturx("CLI-9", buyer_siret=SERVICE_BUYER))
+    bad.write_bytes(chorus_sample("CLI-9", buyer_siret=SERVICE_BUYER))
     run = subprocess.run(
         [
             sys.executable,
@@ -144,7 +144,7 @@ def test_the_followup_flow_polls_and_hands_problems_over(
     from flows.chorus_followup import chorus_followup_flow
 
     sessions = make_session_factory(make_engine(cli_env["LIASSE_DATABASE_URL"]))
-    broken = sample_facturx("FLOW-1", buyer_siret=SERVICE_BUYER, service_code="BIBLIO", broken=True)
+    broken = chorus_sample("FLOW-1", buyer_siret=SERVICE_BUYER, service_code="BIBLIO", broken=True)
     with ChorusProClient(make_settings(server_url)) as client:
         # A check that lets the XSD error through: Chorus Pro rejects the flow.
         Depositor(sessions, client, lambda pdf: []).deposit(DepositRequest("FLOW-1", broken))

@@ -13,8 +13,8 @@ from connectors.chorus_pro.errors import (
     explain_technical_error,
 )
 from connectors.chorus_pro.fake import FakeChorus
-from connectors.chorus_pro.fake.samples import sample_facturx
 from connectors.chorus_pro.settings import PRODUCTION_API, SANDBOX_OAUTH, ChorusSettings
+from documents.facturx.samples import chorus_sample
 
 from .helpers import (
     EJ_BUYER,
@@ -76,7 +76,7 @@ def test_every_page_is_read(client: ChorusProClient, fake: FakeChorus) -> None:
     [big] = client.find_structures(MANY_SERVICES_BUYER)
     assert len(client.structure_services(big.structure_id)) == 25
     for i in range(23):
-        client.deposit_flow(sample_facturx(f"P-{i:02d}", buyer_siret=FREE_BUYER), f"P-{i}.pdf")
+        client.deposit_flow(chorus_sample(f"P-{i:02d}", buyer_siret=FREE_BUYER), f"P-{i}.pdf")
     fake.clock.advance(61)
     listed = client.search_supplier_invoices()  # the fake pages by 10 unless asked otherwise
     assert sorted(i.invoice_number for i in listed) == [f"P-{i:02d}" for i in range(23)]
@@ -160,7 +160,7 @@ def test_a_deposit_is_never_replayed_by_the_client(
 ) -> None:
     inject(server_url, next=[{**fault, "path": "deposer/flux"}])
     with pytest.raises(ChorusAmbiguousFailure) as error:
-        client.deposit_flow(sample_facturx("A-1", buyer_siret=FREE_BUYER), "A-1.pdf")
+        client.deposit_flow(chorus_sample("A-1", buyer_siret=FREE_BUYER), "A-1.pdf")
     assert "peut-être" in error.value.fr
     expected = 0 if fault.get("when") == "before" else 1
     assert deposit_counts(server_url).get("A-1", 0) == expected
@@ -174,7 +174,7 @@ def test_xsd_errors_name_the_element() -> None:
 
 
 def test_flow_summary_reads_consulter_cr(client: ChorusProClient, fake: FakeChorus) -> None:
-    receipt = client.deposit_flow(sample_facturx("CR-1", buyer_siret=FREE_BUYER), "CR-1.pdf")
+    receipt = client.deposit_flow(chorus_sample("CR-1", buyer_siret=FREE_BUYER), "CR-1.pdf")
     fake.clock.advance(61)
     summary = client.flow_summary(receipt.flow_number)
     assert summary.state == "IN_INTEGRE" and summary.file_name == "CR-1.pdf"

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.deposit import Depositor, DepositRequest
 from connectors.chorus_pro.fake import FakeChorus
-from connectors.chorus_pro.fake.samples import sample_facturx
 from connectors.chorus_pro.followup import poll_once
+from documents.facturx.samples import chorus_sample
 from dossiers.audit import AuditEvent
 from dossiers.chorus_deposits import ChorusDeposit, DepositState, InvoiceLifecycle
 from dossiers.chorus_deposits.records import find
@@ -26,7 +26,7 @@ HOUR, DAY = 3600, 86400
 @cache
 def request(number: str, buyer: str = FREE_BUYER, **routing: object) -> DepositRequest:
     """The same invoice always as the same bytes (the PDF embeds its creation time)."""
-    return DepositRequest(number, sample_facturx(number, buyer_siret=buyer, **routing))
+    return DepositRequest(number, chorus_sample(number, buyer_siret=buyer, **routing))
 
 
 def row(db: sessionmaker[Session], number: str) -> ChorusDeposit:
@@ -110,7 +110,7 @@ def test_a_rejected_flow_puts_the_invoice_back_to_fix_with_the_xsd_rule(
     # A validation that misses the problem: Chorus Pro's own XSD check catches it.
     lenient = Depositor(db, client, lambda pdf: [], clock=fake.clock.now)
     bad = DepositRequest(
-        "FA-2026-0003", sample_facturx("FA-2026-0003", buyer_siret=FREE_BUYER, broken=True)
+        "FA-2026-0003", chorus_sample("FA-2026-0003", buyer_siret=FREE_BUYER, broken=True)
     )
     assert lenient.deposit(bad).sent
     problems = Problems()

@@ -12,8 +12,8 @@ from connectors.chorus_pro.client import ChorusProClient
 from connectors.chorus_pro.deposit import Depositor, DepositRequest
 from connectors.chorus_pro.errors import ChorusAuthError
 from connectors.chorus_pro.fake import FakeChorus
-from connectors.chorus_pro.fake.samples import sample_facturx
 from connectors.chorus_pro.followup import poll_once
+from documents.facturx.samples import chorus_sample, routed_sample, xml_only_pdf
 from dossiers.chorus_deposits import DepositState
 from dossiers.errors import ConflictError
 
@@ -196,14 +196,16 @@ def test_failing_facturx_validation_names_the_rules(
     from documents.facturx.check import check_facturx
 
     strict = Depositor(db, client, check_facturx, clock=fake.clock.now)
-    outcome = strict.deposit(request("DOC-1"))
+    # Routable, XSD-valid, but without the mandatory French notes (BR-FR-05).
+    pdf = xml_only_pdf(routed_sample("DOC-1", buyer_siret=FREE_BUYER), legal_notes=False)
+    outcome = strict.deposit(DepositRequest("DOC-1", pdf))
     assert outcome.state == DepositState.TO_FIX
     assert "BR-FR" in (outcome.reason or "")
     assert deposit_counts(server_url) == {}
 
 
 def test_pdf_number_must_match_the_invoice(depositor: Depositor, server_url: str) -> None:
-    pdf = sample_facturx("OTHER-9", buyer_siret=FREE_BUYER)
+    pdf = chorus_sample("OTHER-9", buyer_siret=FREE_BUYER)
     outcome = depositor.deposit(DepositRequest("MINE-1", pdf))
     assert outcome.state == DepositState.TO_FIX and "OTHER-9" in (outcome.reason or "")
     assert deposit_counts(server_url) == {}

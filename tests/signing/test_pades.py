@@ -16,7 +16,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from documents.facturx.check import check_facturx
 from documents.facturx.issue import build_facturx_pdf
-from documents.facturx.samples import sample_invoice
+from documents.facturx.samples import sample_invoice, xml_only_pdf
 from documents.profile import demo_profile
 from signing.pades.errors import NotAPdf
 from signing.pades.profile import PadesLevel
@@ -29,7 +29,11 @@ from signing.sessions.prepare import SignerSpec, prepare_contract
 from signing.validation.verify import verify_pdf
 
 from .conftest import make_signing_pki
-from .facturx_sample import facturx_invoice
+
+
+def invoice_pdf() -> bytes:
+    """A valid Factur-X invoice (the shared sample factory; blank page, real XML)."""
+    return xml_only_pdf(sample_invoice("vat_rates"))
 
 
 def signature_dicts(pdf: bytes) -> list:
@@ -37,7 +41,7 @@ def signature_dicts(pdf: bytes) -> list:
 
 
 def test_seal_keeps_the_facturx_xml_and_is_an_incremental_update(signing_pki) -> None:
-    invoice = facturx_invoice()
+    invoice = invoice_pdf()
     _, xml_before = facturx.get_xml_from_pdf(invoice, check_xsd=False)
     sealed = seal_pdf(invoice, signing_pki.company_seal())
     assert sealed.startswith(invoice)  # incremental: the original bytes are untouched
@@ -60,7 +64,7 @@ def test_a_sealed_en16931_invoice_still_passes_every_facturx_check(signing_pki) 
 
 
 def test_b_lt_embeds_revocation_info_and_b_lta_adds_a_document_timestamp(test_pki) -> None:
-    invoice = facturx_invoice()
+    invoice = invoice_pdf()
     lt = make_signing_pki(test_pki, seal_level=PadesLevel.B_LT)
     lt_report = verify_pdf(lt.company_seal().seal(invoice), lt.trust_roots)
     assert lt_report.ok and lt_report.signatures[0].revocation_info
@@ -72,7 +76,7 @@ def test_b_lt_embeds_revocation_info_and_b_lta_adds_a_document_timestamp(test_pk
 
 
 def test_untrusted_root_is_reported(signing_pki) -> None:
-    sealed = seal_pdf(facturx_invoice(), signing_pki.company_seal())
+    sealed = seal_pdf(invoice_pdf(), signing_pki.company_seal())
     report = verify_pdf(sealed, trust_roots=[])
     assert not report.ok and not report.signatures[0].trusted
     assert report.signatures[0].intact
@@ -170,7 +174,7 @@ def test_seal_configured_from_settings_is_loaded_once(test_pki, tmp_path) -> Non
     pki = build_signing_pki(settings)
     assert build_signing_pki(settings).seal_signer is pki.seal_signer  # loaded once, cached
     assert not (tmp_path / "home" / "pki").exists()  # nothing fell back to the demo PKI
-    report = verify_pdf(seal_pdf(facturx_invoice(), pki.company_seal()), pki.trust_roots)
+    report = verify_pdf(seal_pdf(invoice_pdf(), pki.company_seal()), pki.trust_roots)
     assert report.ok and report.signatures[0].signer == "Liasse Test Seal"
     anchors = {c.subject.human_friendly for c in verification_roots(settings)}
     assert any("Liasse Signing CA" in a for a in anchors)
