@@ -120,6 +120,12 @@ def verify_command(
             f"Lecture impossible de {file} : {exc.strerror}.",
             f"Cannot read {file}: {exc.strerror}.",
         ) from exc
+    if fetch and at:
+        raise VerificationError(
+            "--fetch et --at s'excluent : les données de révocation récupérées sont celles "
+            "d'aujourd'hui.",
+            "--fetch and --at exclude each other: fetched revocation data is today's.",
+        )
     report = verify_pdf(
         data, verification_roots(SigningSettings()), allow_fetching=fetch, now=_moment(at)
     )

@@ -123,7 +123,8 @@ class Judge:
         return ValidationContext(moment=moment, best_signature_time=moment, **self._kwargs())
 
     def now_context(self) -> ValidationContext:
-        """Validation now: fetching current revocation data if allowed."""
+        """Validation now: fetching current revocation data if allowed (then "now" is the
+        real present, whatever `now` says: fetched data is today's)."""
         if self.allow_fetching:
             return ValidationContext(allow_fetching=True, **self._kwargs())
         return self.at(self.now)
