@@ -17,10 +17,9 @@ from pathlib import Path
 import typer
 
 from dossiers.i18n import tr
-from liasse.cli.context import console
+from liasse.cli.context import console, services
 from signing.pades.archive_timestamp import extend_archive_timestamp
-from signing.pki.context import build_signing_pki
-from signing.settings import SigningSettings
+from signing.pades.profile import PadesLevel
 from signing.validation.errors import VerificationError
 
 
@@ -44,7 +43,7 @@ def retimestamp_command(
             "Le fichier d'origine n'est jamais réécrit : choisissez un autre --output.",
             "The original file is never rewritten: choose another --output.",
         )
-    extended = extend_archive_timestamp(data, build_signing_pki(SigningSettings()))
+    extended = extend_archive_timestamp(data, services().pki.profile(PadesLevel.B_LTA))
     _write_atomically(target, extended)
     console.print(
         tr(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from io import BytesIO
-from typing import TYPE_CHECKING
 
 from asn1crypto import cms
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -35,10 +34,7 @@ from pyhanko_certvalidator.path import ValidationPath
 
 from signing.pades.errors import PadesError, TimestampUnavailable
 from signing.pades.incremental import open_incremental
-from signing.pades.profile import PadesLevel
-
-if TYPE_CHECKING:
-    from signing.pki.context import SigningPki
+from signing.pades.profile import PadesProfile
 
 ARCHIVE_FIELD_PREFIX = "LiasseArchiveTimestamp-"
 DIGEST_ALGORITHM = "sha256"
@@ -50,10 +46,11 @@ class ArchiveChainBroken(PadesError):
     """The timestamps to protect no longer validate now: re-timestamping came too late."""
 
 
-def extend_archive_timestamp(pdf_bytes: bytes, pki: SigningPki) -> bytes:
+def extend_archive_timestamp(pdf_bytes: bytes, profile: PadesProfile) -> bytes:
     """The PDF with fresh revocation data for its unprotected timestamps in the DSS and a new
-    document timestamp by `pki`'s TSA over the whole file."""
-    if pki.timestamper is None:
+    document timestamp by the profile's TSA over the whole file (callers pass
+    `pki.profile(PadesLevel.B_LTA)`: the PKI builds on PAdES, not the other way round)."""
+    if profile.timestamper is None:
         raise PadesError(
             "Ré-horodatage impossible : aucune autorité d'horodatage configurée.",
             "Cannot re-timestamp: no time-stamping authority configured.",
@@ -65,9 +62,9 @@ def extend_archive_timestamp(pdf_bytes: bytes, pki: SigningPki) -> bytes:
             "Rien à ré-horodater : le document ne porte ni signature horodatée ni horodatage.",
             "Nothing to re-timestamp: the document has no timestamped signature or timestamp.",
         )
-    context = pki.profile(PadesLevel.B_LTA).revocation_context()
+    context = profile.revocation_context()
     stamper = PdfTimeStamper(
-        pki.timestamper, field_name=f"{ARCHIVE_FIELD_PREFIX}{uuid.uuid4().hex[:12]}"
+        profile.timestamper, field_name=f"{ARCHIVE_FIELD_PREFIX}{uuid.uuid4().hex[:12]}"
     )
     out = BytesIO()
 

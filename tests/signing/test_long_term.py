@@ -109,7 +109,8 @@ def test_b_lta_contract_retimestamped_verifies_ten_years_later(
 ) -> None:
     pki = make_signing_pki(test_pki, level=PadesLevel.B_LT, seal_level=PadesLevel.B_LTA)
     pdf = sign_contract(make_service, mails, fake_twilio, contract, pki)
-    renewed = extend_archive_timestamp(pdf, pki)  # the job run before the TSA cert ages out
+    # the job run before the TSA certificate ages out
+    renewed = extend_archive_timestamp(pdf, pki.profile(PadesLevel.B_LTA))
     signed_by = datetime.now(UTC)
     assert renewed.startswith(pdf)  # an incremental update: every signature stays as it was
 
@@ -194,7 +195,7 @@ def test_retimestamping_too_late_is_refused(test_pki, contract) -> None:
     # a stand-in for "too late": the TSA chain no longer leads anywhere trusted
     stranger.trust_roots = load_pem_certs(test_pki.cert_path("seal"))
     with pytest.raises(ArchiveChainBroken):
-        extend_archive_timestamp(sealed, stranger)
+        extend_archive_timestamp(sealed, stranger.profile(PadesLevel.B_LTA))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def test_pdfsig_finds_every_signature_valid_and_the_whole_file_signed(
     pki = make_signing_pki(test_pki, level=PadesLevel.B_LT, seal_level=seal_level)
     pdf = sign_contract(make_service, mails, fake_twilio, contract, pki)
     if seal_level is PadesLevel.B_LTA:
-        pdf = extend_archive_timestamp(pdf, pki)
+        pdf = extend_archive_timestamp(pdf, pki.profile(PadesLevel.B_LTA))
     path = tmp_path / "contrat.pdf"
     path.write_bytes(pdf)
     blocks = pdfsig_blocks(path)
