@@ -43,7 +43,7 @@ from dossiers.archive import Archive
 from dossiers.blobs import BlobStore
 from dossiers.db import make_engine, make_session_factory, utcnow
 from signing.pades.seal import CompanySeal
-from signing.pki.context import SigningPki, build_signing_pki
+from signing.pki.signing_pki import SigningPki, build_signing_pki
 from signing.settings import SigningSettings
 
 ChorusFactory = Callable[[], AbstractContextManager[ChorusProClient]]

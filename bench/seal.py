@@ -17,7 +17,7 @@ import weasyprint
 
 from signing.pades.profile import PadesLevel
 from signing.pades.seal import CompanySeal
-from signing.pki.context import build_signing_pki
+from signing.pki.signing_pki import build_signing_pki
 from signing.settings import SigningSettings
 
 

@@ -38,7 +38,7 @@ from dossiers.i18n import tr
 from liasse.cli.context import console, services, session_factory
 from signing.cades import seal_bytes, verify_detached
 from signing.certificates import load_pem_certs
-from signing.pki.context import verification_roots
+from signing.pki.signing_pki import verification_roots
 from signing.settings import SigningSettings
 
 NAME = "archive"

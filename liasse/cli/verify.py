@@ -17,7 +17,7 @@ import typer
 
 from dossiers.i18n import tr
 from liasse.cli.context import console
-from signing.pki.context import verification_roots
+from signing.pki.signing_pki import verification_roots
 from signing.settings import SigningSettings
 from signing.validation.errors import SignaturesInvalid, VerificationError
 from signing.validation.report import VerificationReport

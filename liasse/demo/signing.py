@@ -22,7 +22,7 @@ from liasse.demo import circuit_driver as drive
 from liasse.demo.invoice_pipeline import actions as pipeline_actions
 from liasse.demo.state import Demo
 from signing.event_context import RequestContext
-from signing.pki.context import verification_roots
+from signing.pki.signing_pki import verification_roots
 from signing.sessions.deps import SessionOutcome
 from signing.settings import SigningSettings
 from signing.validation.verify import verify_pdf

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from signing.evidence.identity import IdentityCheck
 from signing.otp.policy import Clock, OtpPolicy, system_clock
-from signing.pki.context import SigningPki
+from signing.pki.signing_pki import SigningPki
 from signing.sessions.notify import Mailer
 
 

@@ -20,9 +20,9 @@ from connectors.sms.twilio_sender import TwilioSmsSender
 from signing.certificates import load_pem_certs
 from signing.pades.profile import PadesLevel
 from signing.pades.timestamps import http_timestamper
-from signing.pki.context import SigningPki
 from signing.pki.seal_credentials import load_seal_signer
 from signing.pki.signing_ca import SigningCA
+from signing.pki.signing_pki import SigningPki
 from signing.sessions.deps import SigningDeps
 from signing.sessions.notify import MailMessage
 from signing.sessions.service import SigningService

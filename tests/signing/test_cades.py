@@ -12,8 +12,8 @@ from signing.cades import seal_bytes, verify_detached
 from signing.pades.profile import PadesLevel, PadesProfile
 from signing.pades.seal import CompanySeal
 from signing.pki import demo_pki
-from signing.pki.context import SigningPki
 from signing.pki.seal_credentials import load_seal_signer
+from signing.pki.signing_pki import SigningPki
 
 DATA = b'{"format":"liasse.audit_log_segment/1"}\n{"seq":1}\n'
 

@@ -32,8 +32,8 @@ from signing.certificates import load_pem_certs
 from signing.pades.archive_timestamp import ArchiveChainBroken, extend_archive_timestamp
 from signing.pades.profile import PadesLevel
 from signing.pades.signer_signature import sign_field
-from signing.pki.context import SigningPki, build_signing_pki
 from signing.pki.signing_ca import SignerIdentity
+from signing.pki.signing_pki import SigningPki, build_signing_pki
 from signing.settings import SigningSettings
 from signing.validation.verify import verify_pdf
 

@@ -151,7 +151,7 @@ def test_seal_from_pkcs12_and_wrong_password(test_pki, tmp_path) -> None:
 def test_seal_configured_from_settings_is_loaded_once(test_pki, tmp_path) -> None:
     from pydantic import SecretStr
 
-    from signing.pki.context import build_signing_pki, verification_roots
+    from signing.pki.signing_pki import build_signing_pki, verification_roots
     from signing.settings import SigningSettings
 
     key = serialization.load_pem_private_key(test_pki.key_path("seal").read_bytes(), None)

@@ -1,4 +1,4 @@
-"""Everything signing needs, resolved once from settings: CA, seal, TSA, trust roots, level.
+"""The signing PKI (`SigningPki`), resolved once from settings: CA, seal, TSA, trust roots, level.
 
 Each piece falls back to the demo PKI (generated under `<LIASSE_HOME>/pki/` on first use) when its
 setting is absent, so the demo signs for real on a bare machine while production configures every
