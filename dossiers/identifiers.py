@@ -20,6 +20,11 @@ belong (`IdentifierFormatError`) or a part that does not exist, such as an unkno
 - **e-mail address**: syntax checked and domain lower-cased (`email_validator`, no DNS query).
 - **mobile phone**: stored in E.164 form (``+33612345678``) so SMS gateways accept it
   (`phonenumbers`).
+- **country**: an ISO 3166-1 alpha-2 code that exists (`pycountry`), upper-cased.
+- **names and other typed text** (`forbidden_character`, `validate_plain_text`): no control
+  character (C0, DEL, C1: escape sequences, NUL, tabs in a postal line) and no bidirectional
+  formatting character (U+202E RIGHT-TO-LEFT OVERRIDE and its kin), which would make a name
+  display differently from what it is on screens, documents and the evidence page.
 
 Messages are French first, with an English twin, like every `LiasseError`.
 
@@ -59,6 +64,7 @@ iban checksum | Invalid IBAN: the check digits are wrong (FR76300060000112345678
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -66,6 +72,7 @@ from typing import Literal
 
 import email_validator
 import phonenumbers
+import pycountry
 from schwifty import BIC, IBAN
 from schwifty import exceptions as schwifty_errors
 from stdnum import exceptions as stdnum_errors
@@ -374,3 +381,78 @@ def validate_email(value: str, *, field: str = "email") -> str:
         else:
             why_fr, why_en = f"format incorrect ({exc})", f"wrong format ({exc})"
         raise _fail(IdentifierFormatError, EMAIL, field, value, why_fr, why_en) from None
+
+
+# Bidirectional formatting characters: embeddings, overrides, isolates, marks. They change how
+# the surrounding text is displayed (after U+202E, "exe.pdf" shows as "fdp.exe"), not what it is.
+_BIDI_CONTROLS = {
+    0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+}
+
+
+def forbidden_character(value: str, *, multiline: bool = False) -> str | None:
+    r"""The first character a name or typed label must not hold, as ``U+XXXX NAME``, or None.
+
+    Control characters (Unicode category Cc: C0, DEL, C1) and the bidirectional formatting
+    characters are refused; `multiline` allows line feeds, carriage returns and tabs (free-text
+    notes).
+
+    >>> forbidden_character("Dupont")
+    >>> forbidden_character("Dupont\u202e")
+    'U+202E RIGHT-TO-LEFT OVERRIDE'
+    >>> forbidden_character("ligne 1\nligne 2", multiline=True)
+    """
+    for char in value:
+        code = ord(char)
+        if multiline and char in "\n\r\t":
+            continue
+        if code in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            name = unicodedata.name(char, "CONTROL CHARACTER")
+            return f"U+{code:04X} {name}"
+    return None
+
+
+def validate_plain_text(value: str, *, field: str, label: tuple[str, str] | None = None,
+                        multiline: bool = False) -> str:
+    """Return `value` unchanged, or raise `IdentifierFormatError` naming the field and the
+    character (`label` is the field's French and English name, default the field name)."""
+    found = forbidden_character(value, multiline=multiline)
+    if found is None:
+        return value
+    label_fr, label_en = label or (field, field)
+    raise IdentifierFormatError(
+        f"Champ « {label_fr} » : caractère interdit {found} (caractère de contrôle ou "
+        "d'inversion du sens d'écriture).",
+        f"Field '{label_en}': forbidden character {found} (control or bidirectional "
+        "override character).",
+        field=field,
+    )
+
+
+def validate_country(value: str, *, field: str = "country",
+                     label: tuple[str, str] = ("pays", "country")) -> str:
+    """Return the upper-cased ISO 3166-1 alpha-2 code, or raise if no such country exists.
+
+    >>> validate_country("be")
+    'BE'
+    >>> validate_country("XX")
+    Traceback (most recent call last):
+    ...
+    dossiers.identifiers.IdentifierComponentError: Champ « pays » : « XX » n'est pas un code pays ISO 3166 (FR, BE, DE…).
+    """  # noqa: E501
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise IdentifierFormatError(
+            f"Champ « {label[0]} » : « {value.strip()} » n'est pas un code pays à deux lettres "
+            "(ISO 3166 : FR, BE, DE…).",
+            f"Field '{label[1]}': '{value.strip()}' is not a two-letter country code "
+            "(ISO 3166: FR, BE, DE...).",
+            field=field,
+        )
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise IdentifierComponentError(
+            f"Champ « {label[0]} » : « {code} » n'est pas un code pays ISO 3166 (FR, BE, DE…).",
+            f"Field '{label[1]}': '{code}' is not an ISO 3166 country code (FR, BE, DE...).",
+            field=field,
+        )
+    return code

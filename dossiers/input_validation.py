@@ -143,10 +143,24 @@ def _blank_to_none(value: Any) -> Any:
 Blank = BeforeValidator(_blank_to_none)
 
 
+def _plain_text(value: Any, info: pydantic.ValidationInfo) -> Any:
+    """Names and other typed text: no control or bidirectional formatting character."""
+    if not isinstance(value, str):
+        return value
+    field = info.field_name or "?"
+    return identifiers.validate_plain_text(value, field=field,
+                                           label=FIELD_LABELS.get(field, (field, field)))
+
+
+# Typed text (names, address lines, labels): refuses control and bidi override characters.
+PlainText = AfterValidator(_plain_text)
+
+
 def OptText(max_length: int) -> Any:
-    """Optional text of at most `max_length` characters (blank counts as not given)."""
+    """Optional text of at most `max_length` characters (blank counts as not given), without
+    control or bidirectional formatting characters."""
     text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length)]
-    return Annotated[text | None, Blank]
+    return Annotated[text | None, Blank, PlainText]
 
 
 Text38 = OptText(38)

@@ -14,11 +14,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from dossiers.customers.models import CustomerType
 from dossiers.errors import ValidationError
-from dossiers.identifiers import siren_of_fr_vat
+from dossiers.identifiers import siren_of_fr_vat, validate_country
 from dossiers.input_validation import (
     Bic,
     Blank,
@@ -38,8 +45,8 @@ POSTAL_LINE = 38
 
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
-CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True,
-                                               pattern=r"^[A-Z]{2}$")]
+# An ISO 3166-1 alpha-2 code that exists ("be" -> "BE"; "XX", "UK", "EU" are refused).
+CountryCode = Annotated[str, AfterValidator(lambda value: validate_country(value))]
 
 
 class VatRegime(enum.StrEnum):

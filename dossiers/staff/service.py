@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from dossiers.audit import record
 from dossiers.errors import ConflictError, NotFound, ValidationError
-from dossiers.identifiers import validate_email
-from dossiers.input_validation import Mobile, parse_input
+from dossiers.identifiers import validate_email, validate_plain_text
+from dossiers.input_validation import FIELD_LABELS, Mobile, PlainText, parse_input
 from dossiers.staff.models import StaffRole, StaffUser, Team
 
 RoleName = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
@@ -29,7 +29,7 @@ class StaffInput(BaseModel):
 
     login: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$",
                                             to_lower=True)]
-    full_name: Annotated[str, Field(min_length=1, max_length=200)]
+    full_name: Annotated[str, Field(min_length=1, max_length=200), PlainText]
     email: Annotated[str, AfterValidator(validate_email)]
     mobile: Mobile = None
     roles: Annotated[list[RoleName], Field(min_length=1)]
@@ -106,6 +106,7 @@ def create_team(session: Session, name: str, *, lead_login: str | None = None,
     if not name or len(name) > 100:
         raise ValidationError("Nom d'équipe vide ou trop long (100 caractères au plus).",
                               "Team name empty or too long (at most 100 characters).")
+    validate_plain_text(name, field="team", label=FIELD_LABELS["team"])
     if session.scalars(select(Team.id).where(Team.name == name)).first() is not None:
         raise ConflictError(f"L'équipe « {name} » existe déjà.", f"Team '{name}' already exists.")
     team = Team(name=name)
