@@ -1,8 +1,9 @@
 """The shape of a circuit definition, and the checks a well-formed circuit must pass.
 
 Pydantic checks each field (kinds, modes, actions, positive SLAs); `check_graph` then checks the
-circuit as a whole (unique ids, transitions that point somewhere, every step reachable, a way to
-the end) and names the step at fault, because a circuit that loads must never strand a file.
+circuit as a whole (unique ids, human steps decided by a role the domain defines, transitions
+that point somewhere, every step reachable, a way to the end) and names the step at fault,
+because a circuit that loads must never strand a file.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections import deque
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from dossiers.circuits.roles import KNOWN_ROLES
 
 CLOSE = "close"
 """Transition target that ends the file (approved when reached by approval, else rejected)."""
@@ -135,6 +138,10 @@ def _check_mode_fields(step: StepDef) -> None:
         if not step.role:
             raise problem("une étape humaine doit nommer le rôle qui décide (role)",
                           "a human step must name the role that decides (role)")
+        if step.role not in KNOWN_ROLES:
+            known = ", ".join(KNOWN_ROLES)
+            raise problem(f"rôle inconnu « {step.role} » (rôles définis : {known})",
+                          f"unknown role '{step.role}' (defined roles: {known})")
         if step.sla_hours is None:
             raise problem("une étape humaine doit avoir un délai (sla_hours)",
                           "a human step needs an SLA (sla_hours)")

@@ -25,7 +25,7 @@ VALID: dict[str, Any] = {
          "mode": "automatic", "action": "render", "on_approve": "review",
          "on_failure": "check"},
         {"id": "review", "label": {"fr": "Relecture", "en": "Review"}, "kind": "contract",
-         "mode": "human", "role": "legal", "sla_hours": 8, "escalate_after_hours": 16,
+         "mode": "human", "role": "contract_manager", "sla_hours": 8, "escalate_after_hours": 16,
          "on_approve": "close", "on_reject": "check"},
     ],
 }
@@ -128,7 +128,7 @@ def test_broken_circuit_names_file_step_and_problem(
 def test_unreachable_step_is_named(tmp_path: Path) -> None:
     def orphan(data: dict[str, Any]) -> None:
         data["steps"].append({"id": "orphan", "label": {"fr": "O", "en": "O"}, "kind": "custom",
-                              "mode": "human", "role": "x", "sla_hours": 1,
+                              "mode": "human", "role": "order_desk", "sla_hours": 1,
                               "on_approve": "close", "on_reject": "check"})
     with pytest.raises(CircuitError, match=r"« orphan » : étape inaccessible"):
         load_circuit(write(tmp_path, broken(orphan)))

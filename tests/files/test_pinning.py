@@ -21,7 +21,7 @@ def test_running_file_keeps_its_version(db: sessionmaker[Session]) -> None:
                                       circuit=parse_circuit(DEFAULT_TEXT), actor="admin")
         old_id = old_file.id
     # The YAML changes: the order form is now decided by another role.
-    changed = parse_circuit(DEFAULT_TEXT.replace("role: order_desk", "role: front_office"))
+    changed = parse_circuit(DEFAULT_TEXT.replace("role: order_desk", "role: billing"))
     with transaction(db) as session:
         new_file = service.start_file(session, customer_id=customer_id, circuit=changed,
                                       actor="admin")
@@ -32,7 +32,7 @@ def test_running_file_keeps_its_version(db: sessionmaker[Session]) -> None:
         new_plan = queries.plan_next(session, new_id).action
         assert service.get_file(session, old_id).circuit_version == 1
     assert isinstance(old_plan, AwaitHuman) and old_plan.role == "order_desk"
-    assert isinstance(new_plan, AwaitHuman) and new_plan.role == "front_office"
+    assert isinstance(new_plan, AwaitHuman) and new_plan.role == "billing"
     # ...and the old file is still decided under its pinned rules.
     with transaction(db) as session:
         step_id = queries.plan_next(session, old_id).step_row_id
