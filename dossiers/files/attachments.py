@@ -5,7 +5,8 @@ Accepted: PDF, PNG, JPEG, TIFF, up to a size limit. The type is sniffed from the
 have pages, and carry nothing active: no encryption (it hides the content from these checks and
 from the archive), no JavaScript, launch or submit actions, no automatic actions (/AA), no
 embedded files, no XFA forms. Office files are refused: they can carry macros and are not
-archivable as such; customers send a PDF instead.
+archivable as such; customers send a PDF instead. The same bytes are not attached twice to a
+file (`refuse_duplicate`). Signing sessions reuse `check_content` for the contracts they open.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import filetype
 from PIL import Image
@@ -53,6 +55,18 @@ class AttachmentRefused(ValidationError):
     """The upload failed a content check; nothing was stored."""
 
 
+class DuplicateAttachment(AttachmentRefused):
+    """The same bytes are already attached to the file (same SHA-256); nothing was stored."""
+
+
+class AttachedDocument(Protocol):
+    id: int
+    sha256: str
+    original_name: str
+    kind: str
+    step_seq: int | None
+
+
 @dataclass(frozen=True)
 class CheckedContent:
     media_type: str
@@ -86,6 +100,26 @@ def check_content(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     else:
         _check_image(data, name, media_type)
     return CheckedContent(media_type, ACCEPTED_TYPES[media_type], len(data), sha256_hex(data))
+
+
+def refuse_duplicate(attached: Iterable[AttachedDocument], sha256: str, *, name: str, kind: str,
+                     step_seq: int | None) -> None:
+    """Refuse bytes already attached to the file, naming the earlier attachment.
+
+    The same bytes twice in one step, or under another kind, are a mistake. The same document
+    presented again for the same purpose at a later pass of the circuit (a rejection sent the file
+    back; a contract redrafted from unchanged data renders byte for byte the same) is accepted.
+    """
+    for earlier in attached:
+        if earlier.sha256 != sha256:
+            continue
+        if earlier.step_seq == step_seq or earlier.kind != kind:
+            raise DuplicateAttachment(
+                f"« {name} » est identique à la pièce {earlier.id} « {earlier.original_name} » "
+                "déjà jointe à ce dossier (même empreinte SHA-256) : doublon refusé.",
+                f"'{name}' is identical to document {earlier.id} '{earlier.original_name}' "
+                "already attached to this file (same SHA-256): duplicate refused.",
+            )
 
 
 def _check_image(data: bytes, name: str, media_type: str) -> None:

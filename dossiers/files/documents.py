@@ -19,7 +19,7 @@ from dossiers.blobs import BlobStore
 from dossiers.circuits.schema import StepKind
 from dossiers.db import utcnow
 from dossiers.errors import ConflictError, IllegalTransition, NotFound, ValidationError
-from dossiers.files.attachments import DEFAULT_MAX_BYTES, check_content
+from dossiers.files.attachments import DEFAULT_MAX_BYTES, check_content, refuse_duplicate
 from dossiers.files.models import FileDocument
 from dossiers.files.service import get_file, receive_document
 from dossiers.files.states import Actor, FileState
@@ -59,6 +59,8 @@ def attach_document(
         )
     name = PurePath(original_name).name[:255] or "document"
     checked = check_content(data, max_bytes=max_bytes, name=name)
+    refuse_duplicate(file.documents, checked.sha256, name=name, kind=kind,
+                     step_seq=file.current_seq)
     store.put(data)
     document = FileDocument(
         step_seq=file.current_seq, kind=kind, original_name=name, media_type=checked.media_type,

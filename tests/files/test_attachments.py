@@ -212,11 +212,13 @@ def test_archived_blobs_are_released_only_when_every_copy_is_archived(
     with transaction(db) as session:
         file_id = service.start_file(session, customer_id=customer_id,
                                      circuit=default_circuit(), actor="admin").id
+        other_id = service.start_file(session, customer_id=customer_id,
+                                      circuit=default_circuit(), actor="admin").id
     data = pdfs.pdf()
-    with transaction(db) as session:
+    with transaction(db) as session:  # one blob, two files (one file refuses a duplicate)
         first = attach_document(session, store, file_id, data=data, original_name="a.pdf",
                                 kind="order_form", uploaded_by="olga").id
-        second = attach_document(session, store, file_id, data=data, original_name="b.pdf",
+        second = attach_document(session, store, other_id, data=data, original_name="b.pdf",
                                  kind="order_form", uploaded_by="olga").id
     digest = sha256_hex(data)
     with transaction(db) as session:

@@ -24,7 +24,7 @@ from . import pdfs
 from .helpers import CIRCUITS_DIR, seed
 
 Result = tuple[int, str, str]
-MIGRATIONS = Path(__file__).resolve().parents[2] / "dossiers" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "application" / "schema" / "migrations"
 
 
 @pytest.fixture
