@@ -83,38 +83,117 @@ def _label(loc: tuple[int | str, ...]) -> tuple[str, str]:
     return FIELD_LABELS.get(name, (name, name))
 
 
-def _reason(error: Mapping[str, Any]) -> tuple[str, str]:
-    kind, ctx = error["type"], error.get("ctx") or {}
+def _number(value: Any) -> str:
+    """A pydantic limit (Decimal('0'), 100, 0.5) as a person writes it."""
+    text = str(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _expected(ctx: Mapping[str, Any]) -> tuple[str, str]:
+    expected = str(ctx.get("expected", ""))
+    return expected.replace(" or ", " ou "), expected
+
+
+def pydantic_reason(error: Mapping[str, Any]) -> tuple[str, str]:
+    """What is wrong with one pydantic error (`ValidationError.errors()` entry), as a French
+    and an English phrase; never pydantic's own English text in the French one."""
+    kind, ctx = str(error["type"]), error.get("ctx") or {}
     if kind == "missing":
         return "champ obligatoire", "required field"
-    if kind in {"string_too_long", "too_long"}:
+    if kind == "string_too_long":
         n = ctx.get("max_length")
         return f"{n} caractères au plus", f"at most {n} characters"
-    if kind in {"string_too_short", "too_short"}:
-        return "ne peut pas être vide", "cannot be empty"
-    if kind in {"greater_than_equal", "greater_than"}:
-        limit = ctx.get("ge", ctx.get("gt"))
+    if kind == "too_long":
+        n = ctx.get("max_length")
+        return f"{n} élément(s) au plus", f"at most {n} item(s)"
+    if kind == "string_too_short":
+        n = ctx.get("min_length", 1)
+        if n in (None, 1):
+            return "ne peut pas être vide", "cannot be empty"
+        return f"{n} caractères au moins", f"at least {n} characters"
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return f"{n} élément(s) au moins", f"at least {n} item(s)"
+    if kind == "greater_than_equal":
+        limit = _number(ctx.get("ge"))
         return f"doit être au moins {limit}", f"must be at least {limit}"
-    if kind in {"less_than_equal", "less_than"}:
-        limit = ctx.get("le", ctx.get("lt"))
+    if kind == "greater_than":
+        limit = _number(ctx.get("gt"))
+        return f"doit être supérieur à {limit}", f"must be greater than {limit}"
+    if kind == "less_than_equal":
+        limit = _number(ctx.get("le"))
         return f"doit être au plus {limit}", f"must be at most {limit}"
+    if kind == "less_than":
+        limit = _number(ctx.get("lt"))
+        return f"doit être inférieur à {limit}", f"must be less than {limit}"
+    if kind == "multiple_of":
+        step = _number(ctx.get("multiple_of"))
+        return f"doit être un multiple de {step}", f"must be a multiple of {step}"
     if kind in {"enum", "literal_error"}:
-        expected = ctx.get("expected", "")
-        return f"valeur non permise (attendu : {expected})", f"value not allowed ({expected})"
+        fr, en = _expected(ctx)
+        return f"valeur non permise (attendu : {fr})", f"value not allowed (expected {en})"
     if kind == "extra_forbidden":
         return "champ inconnu", "unknown field"
-    if kind == "value_error":
-        message = str(ctx.get("error", error["msg"]))
-        return message, message
+    if kind in {"value_error", "assertion_error"}:
+        cause = ctx.get("error")
+        fr, en = getattr(cause, "fr", None), getattr(cause, "en", None)
+        if fr:
+            return str(fr), str(en or fr)
+        message = str(cause if cause is not None else error["msg"])
+        return f"valeur refusée ({message})", message
+    if kind == "decimal_max_digits":
+        n = ctx.get("max_digits")
+        return f"{n} chiffres au plus", f"at most {n} digits"
+    if kind == "decimal_max_places":
+        n = ctx.get("decimal_places")
+        return f"{n} décimale(s) au plus", f"at most {n} decimal place(s)"
+    if kind == "decimal_whole_digits":
+        n = ctx.get("whole_digits")
+        return f"{n} chiffres au plus avant la virgule", f"at most {n} digits before the point"
+    if kind in {"int_from_float", "int_parsing_size"}:
+        return "nombre entier attendu", "a whole number is expected"
+    if kind.startswith("int_"):
+        return "nombre entier attendu", "a whole number is expected"
+    if kind.startswith(("decimal_", "float_", "finite_number")):
+        return "nombre attendu", "a number is expected"
+    if kind.startswith("datetime"):
+        return ("date et heure invalides (AAAA-MM-JJTHH:MM attendu)",
+                "invalid date and time (YYYY-MM-DDTHH:MM expected)")
     if kind.startswith("date"):
         return "date invalide (AAAA-MM-JJ attendu)", "invalid date (YYYY-MM-DD expected)"
-    if kind.startswith(("int_", "decimal_", "float_")):
-        return "nombre attendu", "a number is expected"
+    if kind.startswith("time"):
+        return "heure invalide (HH:MM attendu)", "invalid time (HH:MM expected)"
     if kind.startswith("bool"):
-        return "oui/non attendu", "yes/no expected"
+        return "oui/non attendu (true/false)", "yes/no expected (true/false)"
     if kind == "string_pattern_mismatch":
         return "format incorrect", "wrong format"
+    if kind in {"string_type", "string_unicode", "string_sub_type"}:
+        return "texte attendu", "text expected"
+    if kind in {"list_type", "tuple_type", "set_type", "iterable_type"}:
+        return "liste attendue", "a list is expected"
+    if kind in {"dict_type", "model_type", "model_attributes_type", "dataclass_type"}:
+        return "objet attendu (clé: valeur)", "an object (key: value) is expected"
+    if kind.startswith("url"):
+        return "adresse web invalide", "invalid URL"
+    if kind.startswith("uuid"):
+        return "identifiant UUID invalide", "invalid UUID"
+    if kind.startswith("json"):
+        return "JSON invalide", "invalid JSON"
+    if kind.startswith("path") or kind.startswith("file"):
+        return "chemin invalide", "invalid path"
+    if kind in {"none_required"}:
+        return "doit être vide", "must be empty"
+    if kind.startswith("union") or kind == "is_instance_of":
+        return "type de valeur incorrect", "wrong kind of value"
     return "valeur incorrecte", str(error["msg"])
+
+
+_reason = pydantic_reason
+
+
+def field_label(name: str) -> tuple[str, str]:
+    """The French and English name of a field a user types (its own name when unknown)."""
+    return FIELD_LABELS.get(name, (name, name))
 
 
 def parse_input(model: type[Model], data: Mapping[str, Any]) -> Model:

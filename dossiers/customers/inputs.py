@@ -190,3 +190,57 @@ class CustomerInput(BaseModel):
 
 
 INPUT_FIELDS = tuple(CustomerInput.model_fields)
+
+#: What a user types for each field: `liasse customers add --<name>` and `liasse customers update
+#: <name>=<value>` use the same names (name -> `CustomerInput` field).
+PUBLIC_NAMES: dict[str, str] = {
+    "type": "type",
+    "company": "is_company",
+    "company-name": "company_name",
+    "company-number": "company_number",
+    "title": "title",
+    "last-name": "last_name",
+    "first-name": "first_name",
+    "name-extra": "address_name_extra",
+    "street": "address_street",
+    "address-extra": "address_extra",
+    "postcode": "postcode",
+    "city": "city",
+    "country": "country",
+    "email": "email",
+    "mobile": "mobile",
+    "phone": "phone",
+    "siret": "siret",
+    "vat": "vat_number",
+    "vat-regime": "vat_regime",
+    "payment-term": "payment_term_days",
+    "payment-method": "payment_method",
+    "discount-subscriptions": "discount_subscriptions_pct",
+    "discount-items": "discount_items_pct",
+    "ledger-account": "ledger_account",
+    "auxiliary-account": "auxiliary_account",
+    "iban": "iban",
+    "bic": "bic",
+    "mandate": "mandate_reference",
+    "mandate-signed-on": "mandate_signed_on",
+    "payer": "payer_number",
+    "public-buyer": "is_public_buyer",
+    "service-code": "service_code",
+    "invoice-language": "invoice_language",
+    "sales-rep": "sales_rep_login",
+    "no-sms": "no_sms",
+    "no-mailing": "no_mailing",
+    "no-emailing": "no_emailing",
+    "do-not-share": "do_not_share",
+    "notes": "notes",
+}
+
+
+def field_named(name: str) -> str | None:
+    """The `CustomerInput` field a user means by `name` (`vat`, `name-extra`; `name_extra` and
+    the field's own name `vat_number` are accepted too), or None."""
+    key = name.strip().lower()
+    field = PUBLIC_NAMES.get(key.replace("_", "-"))
+    if field is None and key.replace("-", "_") in INPUT_FIELDS:
+        field = key.replace("-", "_")
+    return field

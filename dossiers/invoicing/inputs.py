@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from dossiers import identifiers
 from dossiers.errors import ValidationError
+from dossiers.input_validation import pydantic_reason
 from dossiers.invoicing.models import LineKind
 from dossiers.invoicing.vat import check_rate, exemption_for, parse_category
 
@@ -131,23 +132,84 @@ class InvoiceInput(_Strict):
         return self
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    text = ""
+#: French / English names of the invoice fields, for error messages.
+INVOICE_LABELS: dict[str, tuple[str, str]] = {
+    "customer": ("client", "customer"),
+    "lines": ("lignes", "lines"),
+    "adjustments": ("remises/frais", "allowances/charges"),
+    "issue_date": ("date de facture", "issue date"),
+    "delivery_date": ("date de livraison", "delivery date"),
+    "period_start": ("début de période", "period start"),
+    "period_end": ("fin de période", "period end"),
+    "payment_means": ("moyen de paiement", "payment means"),
+    "payment_terms": ("conditions de paiement", "payment terms"),
+    "po_number": ("bon de commande / engagement", "purchase order"),
+    "service_code": ("code service", "service code"),
+    "notes": ("mentions", "notes"),
+    "language": ("langue", "language"),
+    "prepaid_amount": ("acompte versé", "prepaid amount"),
+    "series": ("série de numérotation", "numbering series"),
+    "description": ("libellé", "description"),
+    "quantity": ("quantité", "quantity"),
+    "unit_price": ("prix unitaire", "unit price"),
+    "unit_code": ("unité", "unit code"),
+    "kind": ("nature", "kind"),
+    "vat_category": ("catégorie de TVA", "VAT category"),
+    "vat_rate": ("taux de TVA", "VAT rate"),
+    "discount_pct": ("remise (%)", "discount (%)"),
+    "exemption_code": ("code d'exonération", "exemption code"),
+    "exemption_reason": ("motif d'exonération", "exemption reason"),
+    "beneficiary": ("bénéficiaire", "beneficiary"),
+    "amount": ("montant", "amount"),
+    "reason": ("motif", "reason"),
+    "is_charge": ("frais (case)", "charge (flag)"),
+    "reason_code": ("code motif", "reason code"),
+    "code": ("code", "code"),
+    "iban": ("IBAN", "IBAN"),
+    "bic": ("BIC", "BIC"),
+    "mandate_reference": ("RUM", "mandate reference"),
+    "creditor_id": ("ICS", "creditor id"),
+    "debtor_iban": ("IBAN du débiteur", "debtor IBAN"),
+    "card_last_digits": ("derniers chiffres de la carte", "card last digits"),
+}
+#: One element of a list field: "ligne 2", "remise/frais 1".
+_ITEM_LABELS = {"lines": ("ligne", "line"), "adjustments": ("remise/frais", "allowance/charge"),
+                "notes": ("mention", "note")}
+
+
+def _location(loc: tuple[int | str, ...]) -> tuple[str, str]:
+    """("lines", 0, "quantity") -> ("ligne 1, quantité", "line 1, quantity")."""
+    parts_fr: list[str] = []
+    parts_en: list[str] = []
+    previous: int | str | None = None
     for part in loc:
-        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "?"
+        if isinstance(part, int):
+            item_fr, item_en = _ITEM_LABELS.get(str(previous), ("élément", "item"))
+            if parts_fr and previous in _ITEM_LABELS:
+                parts_fr.pop()
+                parts_en.pop()
+            parts_fr.append(f"{item_fr} {part + 1}")
+            parts_en.append(f"{item_en} {part + 1}")
+        else:
+            fr, en = INVOICE_LABELS.get(str(part), (str(part), str(part)))
+            parts_fr.append(fr)
+            parts_en.append(en)
+        previous = part
+    return ", ".join(parts_fr) or "?", ", ".join(parts_en) or "?"
 
 
 def parse_input(model: type[Model], data: Mapping[str, Any] | Model) -> Model:
-    """Validate raw data into `model`; a shape error becomes one bilingual `ValidationError`."""
+    """Validate raw data into `model`; a shape error becomes one bilingual `ValidationError`
+    naming the field (and the line) in words, with pydantic's complaint translated."""
     if isinstance(data, model):
         return data
     try:
         return model.model_validate(dict(data))
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
-        where = _location(first["loc"])
+        where_fr, where_en = _location(first["loc"])
+        why_fr, why_en = pydantic_reason(first)
         raise ValidationError(
-            f"Donnée de facture invalide « {where} » : {first['msg']}.",
-            f"Invalid invoice data '{where}': {first['msg']}.",
+            f"Donnée de facture invalide « {where_fr} » : {why_fr}.",
+            f"Invalid invoice data '{where_en}': {why_en}.",
         ) from None

@@ -1,7 +1,7 @@
 """`liasse customers ...`: create, list, show, search, export and maintain customer records.
 
 Every command opens one transaction: a refused input prints one line and writes nothing.
-Entering another EU member state's VAT number (`add --vat`, `update vat_number=`) then asks VIES
+Entering another EU member state's VAT number (`add --vat`, `update vat=`) then asks VIES
 and records its answer (`--no-vies` skips it, e.g. offline): valid with the registered name,
 invalid as a warning, "could not verify" when VIES is down — the customer is kept in every case.
 """
@@ -21,6 +21,7 @@ from application.vies_checks import check_customer_vat, default_checker, needs_v
 from dossiers.customers.actions import add_action
 from dossiers.customers.addresses import add_address
 from dossiers.customers.export import COLUMNS, DEFAULT_COLUMNS, export_customers
+from dossiers.customers.inputs import PUBLIC_NAMES, field_named
 from dossiers.customers.models import (
     Customer,
     CustomerAction,
@@ -43,6 +44,7 @@ from dossiers.customers.vat_checks import latest_vat_check
 from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from dossiers.i18n import tr
+from dossiers.staff.models import StaffUser
 from liasse.cli import context
 
 NAME = "customers"
@@ -221,21 +223,16 @@ def show(number: str = typer.Argument(...)) -> None:
     out = context.console
     with context.session_factory()() as session:
         c = get_customer(session, number)
-        out.print(f"[bold]{c.number}[/] {c.display_name} — {c.type.value}, {c.state.value}",
-                  highlight=False)
+        out.print(Text.assemble((c.number, "bold"),
+                                f" {c.display_name} — {c.type.value}, {c.state.value}"))
         lines = [c.company_name, " ".join(p for p in (c.title, c.last_name, c.first_name) if p),
                  c.address_name_extra, c.address_street, c.address_extra,
                  " ".join(p for p in (c.postcode, c.city) if p)]
         for line in filter(None, lines):
-            out.print(f"  {line}", highlight=False)
-        details = {"e-mail": c.email, "mobile": c.mobile, "SIRET": c.siret,
-                   tr("TVA", "VAT"): c.vat_number, "IBAN": c.iban, "BIC": c.bic,
-                   "RUM": c.mandate_reference,
-                   tr("tiers payant", "payer"): c.payer.number if c.payer else None,
-                   "NPAI": str(c.undeliverable_count) if c.undeliverable_count else None}
-        for key, val in details.items():
+            out.print(f"  {line}", highlight=False, markup=False)
+        for key, val in _details(session, c).items():
             if val:
-                out.print(f"  {key} : {val}", highlight=False)
+                out.print(f"  {key} : {val}", highlight=False, markup=False)
         check = latest_vat_check(session, c.id)
         if check is not None:
             named = f" — {check.registered_name}" if check.registered_name else ""
@@ -248,17 +245,60 @@ def show(number: str = typer.Argument(...)) -> None:
             scope = a.title_code or tr("tous titres", "all titles")
             period = f"{a.valid_from or '…'} → {a.valid_until or '…'}"
             out.print(f"  [{a.kind.value}] {a.street or ''} {a.postcode} {a.city} "
-                      f"({scope}, {period})", highlight=False)
+                      f"({scope}, {period})", highlight=False, markup=False)
         for sel in c.selections:
-            out.print(f"  {sel.code.code} = {sel.value}", highlight=False)
+            out.print(f"  {sel.code.code} = {sel.value}", highlight=False, markup=False)
         for contact in company_contacts(session, c):
-            out.print(f"  contact {contact.number} {contact.display_name}", highlight=False)
+            out.print(f"  contact {contact.number} {contact.display_name}", highlight=False,
+                      markup=False)
         actions = session.scalars(select(CustomerAction).where(
             CustomerAction.customer_id == c.id).order_by(CustomerAction.id)).unique()
         for a in actions:
             mark = "x" if a.done else " "
+            reminder = tr(f" (rappel {a.reminder_on})", f" (reminder {a.reminder_on})")
             out.print(f"  [{mark}] #{a.id} {a.kind.value}: {a.subject}"
-                      f"{f' (rappel {a.reminder_on})' if a.reminder_on else ''}", highlight=False)
+                      f"{reminder if a.reminder_on else ''}", highlight=False, markup=False)
+
+
+def _percent(value: Any) -> str:
+    return f"{value.normalize():f} %" if value is not None else "0 %"
+
+
+def _details(session: Any, c: Customer) -> dict[str, str | None]:
+    """Every field of the record a user may need, by its label; empty ones are left out."""
+    yes, no = tr("oui", "yes"), tr("non", "no")
+    rep = session.get(StaffUser, c.sales_rep_id) if c.sales_rep_id else None
+    exclusions = [name for name, on in (("no-sms", c.no_sms), ("no-mailing", c.no_mailing),
+                                        ("no-emailing", c.no_emailing),
+                                        ("do-not-share", c.do_not_share)) if on]
+    return {
+        "e-mail": c.email,
+        "mobile": c.mobile,
+        tr("téléphone", "phone"): c.phone,
+        "SIRET": c.siret,
+        tr("TVA", "VAT"): c.vat_number,
+        tr("affiliation TVA", "VAT regime"): str(c.vat_regime),
+        tr("langue de facture", "invoice language"): c.invoice_language,
+        tr("échéance", "payment term"): tr(f"{c.payment_term_days} jour(s)",
+                                           f"{c.payment_term_days} day(s)"),
+        tr("mode de paiement", "payment method"): c.payment_method,
+        tr("remise abonnements", "subscription discount"): _percent(
+            c.discount_subscriptions_pct),
+        tr("remise factures", "invoice discount"): _percent(c.discount_items_pct),
+        tr("acheteur public (Chorus Pro)", "public buyer (Chorus Pro)"):
+            yes if c.is_public_buyer else no,
+        tr("code service", "service code"): c.service_code,
+        tr("compte général", "ledger account"): c.ledger_account,
+        tr("compte auxiliaire", "auxiliary account"): c.auxiliary_account,
+        "IBAN": c.iban, "BIC": c.bic,
+        "RUM": c.mandate_reference + (f" ({c.mandate_signed_on})" if c.mandate_signed_on
+                                      else "") if c.mandate_reference else None,
+        tr("tiers payant", "payer"): c.payer.number if c.payer else None,
+        tr("commercial", "sales rep"): rep.login if rep else None,
+        tr("exclusions", "exclusions"): ", ".join(exclusions) or None,
+        "NPAI": str(c.undeliverable_count) if c.undeliverable_count else None,
+        tr("notes", "notes"): c.notes,
+    }
 
 
 @app.command("update")
@@ -267,20 +307,38 @@ def update(
     assignments: list[str] = typer.Argument(..., help="field=value pairs (empty value clears)"),
     no_vies: bool = NO_VIES,
 ) -> None:
-    """Change fields of a customer, e.g. `city=LYON postcode=69001`."""
+    """Change fields of a customer, e.g. `city=LYON postcode=69001 vat=FR44732829320`.
+
+    Field names are the options of `customers add` without their dashes (`street`, `vat`,
+    `discount-items`, `public-buyer`...)."""
     changes: dict[str, Any] = {}
+    unknown: list[str] = []
     for item in assignments:
         key, sep, val = item.partition("=")
         if not sep:
             raise ValidationError(f"« {item} » : champ=valeur attendu.",
                                   f"'{item}': field=value expected.")
-        changes[key.strip()] = val
+        field = field_named(key)
+        if field is None:
+            unknown.append(key.strip())
+            continue
+        changes[field] = _yes_no(val)
+    if unknown:
+        valid = ", ".join(sorted(PUBLIC_NAMES))
+        raise ValidationError(
+            f"Champ(s) inconnu(s) : {', '.join(unknown)}. Champs possibles : {valid}.",
+            f"Unknown field(s): {', '.join(unknown)}. Valid fields: {valid}.")
     with transaction(context.session_factory()) as session:
         customer = update_customer(session, number, changes, actor=ACTOR)
         number, vat_number = customer.number, customer.vat_number
     context.console.print(tr(f"Client {number} mis à jour.", f"Customer {number} updated."))
     if "vat_number" in changes and not no_vies:
         _vies_check(number, vat_number)
+
+
+def _yes_no(value: str) -> str:
+    """`public-buyer=oui` as well as `=yes` / `=true`."""
+    return {"oui": "true", "non": "false"}.get(value.strip().lower(), value)
 
 
 @app.command("vat-check")

@@ -1,12 +1,14 @@
 """`liasse facturx check FILE.pdf`: run the Factur-X checks on any PDF (aliased as invoices check).
 
 Prints each failed rule (id and message) and the warnings; exits 0 when the file passes the PDF
-container checks, the XSD, the EN 16931 and the French BR-FR schematrons, 1 otherwise.
+container checks, the XSD, the EN 16931 and the French BR-FR schematrons, 10 (`ExitCode.REFUSED`,
+a business refusal) otherwise; an unreadable file is refused the same way.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import typer
 from documents.errors import DocumentError
 from documents.facturx.check import check_facturx
 from documents.facturx.validation import FacturXReport
+from dossiers.errors import ExitCode
 from dossiers.i18n import tr
 from liasse.cli.context import console
 
@@ -61,7 +64,10 @@ def check(
     warnings: bool = typer.Option(True, "--warnings/--no-warnings", help="Show warnings."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per file."),
 ) -> None:
-    """Check Factur-X PDFs; exit code 1 if any file fails."""
+    """Check Factur-X PDFs; exit code 10 if any file is refused."""
+    # pypdf logs its parsing complaints ("EOF marker not found") on stderr; the report says
+    # the same thing as a failed rule.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     failed = 0
     for path in files:
         try:
@@ -78,7 +84,7 @@ def check(
             print_report(path, report, warnings)
         failed += not report.ok
     if failed:
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=ExitCode.REFUSED)
 
 
 @app.command("samples")

@@ -20,6 +20,8 @@ from typing import Any
 
 import typer
 import yaml
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -255,10 +257,21 @@ def show(
         if as_json:
             console.print_json(json.dumps(_as_dict(inv, status.credit_notes), default=str))
             return
-        console.print(_summary(inv), highlight=False)
+        console.print(_summary(inv), highlight=False, markup=False)
         console.print(f"{tr('État', 'State')} : {inv.state.value} — "
                       f"{tr('échéance', 'due')} {inv.due_date} — {inv.payment_terms}",
-                      highlight=False)
+                      highlight=False, markup=False)
+        for label, party in ((tr("Vendeur", "Seller"), inv.seller),
+                             (tr("Acheteur", "Buyer"), inv.buyer)):
+            console.print(f"{label} : {_party(party)}", highlight=False, markup=False)
+        references = {tr("Bon de commande / engagement", "Purchase order"): inv.po_number,
+                      tr("Code service", "Service code"): inv.service_code,
+                      tr("Période", "Period"): f"{inv.period_start} → {inv.period_end}"
+                      if inv.period_start or inv.period_end else None,
+                      tr("Livraison", "Delivery"): inv.delivery_date}
+        for label, value in references.items():
+            if value:
+                console.print(f"{label} : {value}", highlight=False, markup=False)
         if inv.referenced_number:
             console.print(f"{tr('Facture d’origine', 'Original invoice')} : "
                           f"{inv.referenced_number} ({inv.referenced_date})", highlight=False)
@@ -266,19 +279,74 @@ def show(
             console.print(f"{tr('Avoirs', 'Credit notes')} : {', '.join(status.credit_notes)} "
                           f"— {tr('reste à créditer', 'remaining')} {status.remaining} € HT",
                           highlight=False)
-        table = Table("#", tr("Libellé", "Description"), tr("Qté", "Qty"), tr("PU", "Price"),
-                      tr("Remise", "Disc."), "TVA", tr("Net HT", "Net"))
+        table = Table("#", tr("Libellé", "Description"), _amount(tr("Qté", "Qty")),
+                      _amount(tr("PU", "Price")), _amount(tr("Remise", "Disc.")),
+                      _amount("TVA"), _amount(tr("Net HT", "Net")))
         for ln in inv.lines:
             label = ln.description + (f" ({ln.beneficiary_name})" if ln.beneficiary_name else "")
-            table.add_row(str(ln.position), label, f"{ln.quantity.normalize():f}",
+            table.add_row(str(ln.position), Text(label), f"{ln.quantity.normalize():f}",
                           f"{ln.unit_price.normalize():f}", f"{ln.discount_pct.normalize():f} %",
                           f"{ln.vat_category} {ln.vat_rate.normalize():f} %", str(ln.net_amount))
-        console.print(table)
+        _print_whole(table)
+        if inv.adjustments:
+            charges = Table("#", tr("Remise / frais", "Allowance / charge"),
+                            tr("Motif", "Reason"), _amount(tr("Montant HT", "Amount")),
+                            _amount("TVA"), title=tr("Remises et frais du document",
+                                                     "Document allowances and charges"))
+            for adj in inv.adjustments:
+                what = tr("frais", "charge") if adj.is_charge else tr("remise", "allowance")
+                reason = adj.reason + (f" ({adj.reason_code})" if adj.reason_code else "")
+                charges.add_row(str(adj.position), what, Text(reason),
+                                f"{'' if adj.is_charge else '-'}{adj.amount}",
+                                f"{adj.vat_category} {adj.vat_rate.normalize():f} %")
+            _print_whole(charges)
         for row in inv.vat_breakdown:
             console.print(f"TVA {row['category']} {row['rate']} % : {tr('base', 'base')} "
                           f"{row['taxable_amount']} € — {row['tax_amount']} €"
                           + (f" — {row['exemption_reason']}" if row["exemption_reason"] else ""),
-                          highlight=False)
+                          highlight=False, markup=False)
+        console.print(
+            f"{tr('Total lignes', 'Line total')} {inv.line_total} € — "
+            f"{tr('remises', 'allowances')} {inv.allowance_total} € — "
+            f"{tr('frais', 'charges')} {inv.charge_total} € — "
+            f"{tr('acompte', 'prepaid')} {inv.prepaid_amount} € — "
+            f"{tr('net à payer', 'amount due')} {inv.due_payable_amount} €",
+            highlight=False, markup=False)
+
+
+def _party(party: dict[str, Any]) -> str:
+    """A seller or buyer snapshot on one line: name, address, identifiers."""
+    name = party.get("name") or ""
+    if party.get("customer_number"):
+        name += f" ({party['customer_number']})"
+    if party.get("contact_name"):
+        name += f", {tr('à l’attention de', 'attn.')} {party['contact_name']}"
+    place = " ".join(p for p in (party.get("postcode"), party.get("city")) if p)
+    address = ", ".join(p for p in (*party.get("address_lines", ()), place,
+                                    party.get("country")) if p)
+    ids = [f"{label} {party[key]}" for key, label in (
+        ("siret", "SIRET"), ("vat_number", tr("TVA", "VAT")), ("email", "e-mail"))
+        if party.get(key)]
+    if party.get("is_public_buyer"):
+        ids.append(tr("acheteur public (Chorus Pro)", "public buyer (Chorus Pro)"))
+    return " — ".join(p for p in (name, address, ", ".join(ids)) if p)
+
+
+def _amount(header: str) -> Column:
+    """A column of amounts: right-aligned and never wrapped or cut."""
+    return Column(header, justify="right", no_wrap=True)
+
+
+def _print_whole(table: Table) -> None:
+    """Print `table` without cutting a cell: on a terminal too narrow for it, rich would end
+    amounts with "…"; the table is drawn as wide as it needs instead (the terminal wraps)."""
+    needed = Measurement.get(console, console.options.update_width(100_000), table).minimum
+    if needed <= console.width:
+        console.print(table)
+        return
+    Console(file=console.file, width=needed, force_terminal=console.is_terminal,
+            no_color=console.no_color, color_system=console.color_system
+            ).print(table)
 
 
 def _as_dict(inv: Invoice, credit_notes: tuple[str, ...]) -> dict[str, Any]:
@@ -303,12 +371,12 @@ def list_(
         rows = list_invoices(session, customer=customer, kind=kind, state=state, limit=limit)
         table = Table(Column(tr("Numéro", "Number"), no_wrap=True), "Type",
                       Column(tr("Date", "Date"), no_wrap=True), tr("Client", "Buyer"),
-                      "HT", "TVA", "TTC", tr("État", "State"))
+                      _amount("HT"), _amount("TVA"), _amount("TTC"), tr("État", "State"))
         for inv in rows:
-            table.add_row(inv.number, inv.type_code, str(inv.issue_date), inv.buyer_name,
+            table.add_row(inv.number, inv.type_code, str(inv.issue_date), Text(inv.buyer_name),
                           str(inv.tax_basis_total), str(inv.tax_total), str(inv.grand_total),
                           inv.state.value)
-        console.print(table)
+        _print_whole(table)
 
 
 def _credit_lines(text: str) -> list[dict[str, str]]:

@@ -126,7 +126,7 @@ def test_a_refused_deposit_is_one_clear_line(tmp_path: Path, cli_env: dict) -> N
         check=False,
         timeout=120,
     )
-    assert run.returncode == 2
+    assert run.returncode == 10  # ExitCode.REFUSED
     assert "exige un code service" in run.stderr
     assert run.stderr.count("\n") == 1, run.stderr
 

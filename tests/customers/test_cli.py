@@ -110,14 +110,14 @@ def test_add_show_search_export(with_staff: Cli, db: sessionmaker[Session],
 
 
 BAD_ADD_ARGS = [
-    (["--siret", "73282932000075"], "SIRET invalide : la clé de contrôle est fausse", 2),
-    (["--iban", "FR7630006000011234567890188"], "IBAN invalide", 2),
-    (["--vat", "FR4473282932"], "TVA intracommunautaire invalide", 2),
-    (["--type", "beneficiary"], "doit être rattaché à son tiers payant", 2),
+    (["--siret", "73282932000075"], "SIRET invalide : la clé de contrôle est fausse", 10),
+    (["--iban", "FR7630006000011234567890188"], "IBAN invalide", 10),
+    (["--vat", "FR4473282932"], "TVA intracommunautaire invalide", 10),
+    (["--type", "beneficiary"], "doit être rattaché à son tiers payant", 10),
     (["--type", "beneficiary", "--payer", "C000099"], "Client inconnu : C000099", 3),
-    (["--type", "beneficiary", "--payer", "C000001"], "n'est pas un tiers payant", 2),
+    (["--type", "beneficiary", "--payer", "C000001"], "n'est pas un tiers payant", 10),
     (["--sales-rep", "ghost"], "Utilisateur inconnu : ghost", 3),
-    (["--discount-items", "150"], "au plus 100", 2),
+    (["--discount-items", "150"], "au plus 100", 10),
 ]
 
 
@@ -159,7 +159,7 @@ def test_tasks_due_today_overdue_and_done(with_staff: Cli, db: sessionmaker[Sess
     assert again.code == 4 and "déjà faite" in again.err
     bad = cli("customers", "action", "C000001", "--kind", "note", "--subject", "x",
               "--author", "rep1", "--remind", "10/03/2026")
-    assert bad.code == 2 and "AAAA-MM-JJ" in bad.err
+    assert bad.code == 10 and "AAAA-MM-JJ" in bad.err  # a refusal, not a usage error
     with db() as s:
         assert count(s, CustomerAction) == 2
 

@@ -39,10 +39,10 @@ def test_check_rejects_a_tampered_invoice(
     path = tmp_path / "bad.pdf"
     path.write_bytes(embed_facturx(built["exempt"].pdf, cii_xml_bytes(wrong), wrong))
     result = runner.invoke(root, ["facturx", "check", str(path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 10  # ExitCode.REFUSED
     assert "BR-CO-16" in result.output
     as_json = runner.invoke(root, ["facturx", "check", "--json", str(path)])
-    assert as_json.exit_code == 1
+    assert as_json.exit_code == 10
     report = json.loads(as_json.output)
     assert report["ok"] is False
     assert "BR-CO-16" in {f["rule_id"] for f in report["failures"]}

@@ -61,7 +61,7 @@ def test_subprocess_error_is_one_line(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "liasse.cli.main", "invoices", "issue", "--customer", "C1",
          "--line", "Revue|-1|10"], capture_output=True, text=True, env=env, check=False)
-    assert done.returncode == 2, done.stderr
+    assert done.returncode == 10, done.stderr  # ExitCode.REFUSED
     assert "Quantité -1 refusée" in done.stderr and done.stderr.count("\n") == 1, done.stderr
 
 
