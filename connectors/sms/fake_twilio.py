@@ -2,9 +2,11 @@
 
 `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` with HTTP basic auth (account SID and auth
 token) and form fields To/From/Body answers like Twilio: 201 with the message resource JSON,
-401 with error 20003 on bad credentials, 400 with error 21211 on an invalid To number. Every
-accepted message lands in an outbox (`GET /_outbox`, and a JSON file if configured) from which
-tests and the demo read the codes. Run it in-process with `FakeTwilioServer`.
+401 with error 20003 on bad credentials, 400 with error 21211 on an invalid To number and with
+error 21617 on a body over 1,600 characters. Every accepted message lands in an outbox
+(`GET /_outbox`, and a JSON file if configured) from which tests and the demo read the codes;
+the file holds codes and phone numbers, so it is created 0600 (owner only) and rewritten
+atomically. Run it in-process with `FakeTwilioServer`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import secrets
 import socket
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -28,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 API_VERSION = "2010-04-01"
+MAX_BODY = 1600  # Twilio's limit on a (concatenated) message body, in characters
 
 
 def _error(status: int, code: int, message: str) -> JSONResponse:
@@ -65,9 +70,10 @@ class Outbox:
             self._messages.append(message)
             if self.path:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = self.path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(self._messages, ensure_ascii=False, indent=1))
-                tmp.replace(self.path)
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".sms-")  # mode 0600
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(json.dumps(self._messages, ensure_ascii=False, indent=1))
+                os.replace(tmp, self.path)
 
     def all(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -104,6 +110,10 @@ def create_app(account_sid: str, auth_token: str, outbox: Outbox) -> FastAPI:
             return _error(400, 21603, "The 'From' phone number is required.")
         if not body:
             return _error(400, 21602, "Message body is required.")
+        if len(body) > MAX_BODY:
+            return _error(
+                400, 21617, f"The concatenated message body exceeds the {MAX_BODY} character limit."
+            )
         token = request.headers.get("i-twilio-idempotency-token")
         if token and token in by_idempotency_token:
             return JSONResponse(status_code=201, content=by_idempotency_token[token])

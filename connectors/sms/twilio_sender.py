@@ -14,6 +14,7 @@ from connectors.sms.base import InvalidPhoneNumber, SmsError
 from connectors.sms.idempotency import IdempotencyStore, MemoryIdempotencyStore
 
 INVALID_TO = 21211
+MAX_BODY = 1600  # characters: Twilio refuses longer bodies (error 21617)
 
 
 class TwilioSmsSender:
@@ -36,6 +37,11 @@ class TwilioSmsSender:
         already = self.store.get(idempotency_key)
         if already:
             return already
+        if len(body) > MAX_BODY:
+            raise SmsError(
+                f"SMS trop long : {len(body)} caractères, {MAX_BODY} au plus ; rien n'est envoyé.",
+                f"SMS too long: {len(body)} characters, at most {MAX_BODY}; nothing is sent.",
+            )
         try:
             message = self.client.messages.create(to=to, from_=self.from_number, body=body)
         except TwilioRestException as exc:

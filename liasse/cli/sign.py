@@ -1,8 +1,12 @@
 """`liasse sign ...`: seal PDFs and drive signing sessions from the command line.
 
 Until the portal's pages exist, a session is driven here with the same service the portal will
-use: open, view, send-code, enter-code, decline, status, export, remind, expire; `outbox` shows
-the SMS texted by the embedded fake Twilio (the demo reads the codes there).
+use: open, view, send-code, enter-code, decline, status, export, resend, remind, expire; `outbox`
+shows the SMS texted by the embedded fake Twilio (the demo reads the codes there). With the fake
+(`LIASSE_SMS_BACKEND=fake`, the default) `send-code` says the SMS is simulated: no real SMS
+leaves. A mail outage at `open` still prints the session's reference, says which invitations
+wait, and `resend` (or the periodic `remind`) sends them; the same `open` again returns the same
+session instead of a duplicate.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from pathlib import Path
 
 import typer
 
-from application.signing_sessions import signing_service
+from application.signing_sessions import signing_service, sms_is_simulated
+from dossiers.errors import ExitCode, LiasseError
 from dossiers.i18n import tr
 from liasse.cli.context import console, services
 from signing.event_context import CLI_CONTEXT
@@ -21,6 +26,7 @@ from signing.pades.seal import seal_pdf
 from signing.sessions.errors import InvalidSessionInput
 from signing.sessions.models import Ordering
 from signing.sessions.prepare import SignerSpec
+from signing.sessions.service import MailDelivery
 from signing.settings import SigningSettings
 
 
@@ -81,11 +87,12 @@ def open_session(
     ),
     customer_id: int = typer.Option(None, "--customer-id"),
 ) -> None:
-    """Open a session: evidence page appended, invitations e-mailed."""
+    """Open a session: evidence page appended, invitations e-mailed (the same input again
+    returns the session already open)."""
     specs = [_parse_signer(raw) for raw in signer]
     ordering = Ordering.PARALLEL if parallel else Ordering.SEQUENTIAL
     with _service() as service:
-        reference = service.open(
+        opened = service.open_session(
             title,
             _read(contract),
             specs,
@@ -94,9 +101,66 @@ def open_session(
             opened_by="cli",
             request=CLI_CONTEXT,
         )
+    reference = opened.reference
+    if opened.created:
+        console.print(
+            tr(f"Session ouverte : {reference}", f"Session opened: {reference}"), highlight=False
+        )
+    else:
+        console.print(
+            tr(
+                f"Session déjà ouverte pour ce contrat et ces signataires : {reference} "
+                "(aucun doublon créé).",
+                f"Session already open for this contract and these signers: {reference} "
+                "(no duplicate created).",
+            ),
+            highlight=False,
+        )
+    _warn_unsent(opened.invitations, reference)
+
+
+def _warn_unsent(delivery: MailDelivery, reference: str) -> None:
+    """Say which invitations a mail outage held back, and how they will go out."""
+    if not delivery.unsent:
+        return
+    who = ", ".join(delivery.unsent)
+    why = str(delivery.error) if delivery.error else "?"
     console.print(
-        tr(f"Session ouverte : {reference}", f"Session opened: {reference}"), highlight=False
+        tr(
+            f"Invitations pas encore envoyées à {who} (courriel indisponible : {why}). Elles "
+            f"seront renvoyées par `liasse sign remind` ; ou lancez `liasse sign resend "
+            f"{reference}`.",
+            f"Invitations not sent yet to {who} (mail unavailable: {why}). They will be "
+            f"retried by `liasse sign remind`; or run `liasse sign resend {reference}`.",
+        ),
+        highlight=False,
+        markup=False,
     )
+
+
+@app.command("resend")
+def resend(reference: str) -> None:
+    """Send again the invitations a mail outage held back (one already delivered is not
+    delivered twice)."""
+    with _service() as service:
+        delivery = service.resend_invitations(reference)
+    if delivery.sent:
+        who = ", ".join(delivery.sent)
+        console.print(tr(f"Invitation envoyée à : {who}.", f"Invitation sent to: {who}."),
+                      highlight=False)
+    if delivery.unsent:
+        if isinstance(delivery.error, LiasseError):
+            raise delivery.error
+        raise MailUnavailable(
+            f"Invitations toujours pas envoyées ({delivery.error}).",
+            f"Invitations still not sent ({delivery.error}).",
+        )
+    if not delivery.sent:
+        console.print(tr("Aucune invitation en attente.", "No invitation waiting."))
+
+
+class MailUnavailable(LiasseError):
+    exit_code = ExitCode.OUTAGE
 
 
 @app.command("status")
@@ -128,10 +192,21 @@ def view(
 
 @app.command("send-code")
 def send_code(reference: str, signer: int = typer.Option(..., "--signer")) -> None:
-    """Signer N clicked "Sign": text them a one-time code."""
+    """Signer N clicked "Sign" after viewing the document: text them a one-time code."""
     with _service() as service:
         service.request_code(service.signer_token(reference, signer), CLI_CONTEXT)
-    console.print(tr("Code envoyé par SMS.", "Code sent by SMS."))
+    if sms_is_simulated():
+        console.print(
+            tr(
+                "Code envoyé (SMS simulé : aucun SMS réel n'est parti — LIASSE_SMS_BACKEND=fake ; "
+                "le code est dans `liasse sign outbox`).",
+                "Code sent (simulated SMS: no real SMS left — LIASSE_SMS_BACKEND=fake; the code "
+                "is in `liasse sign outbox`).",
+            ),
+            highlight=False,
+        )
+    else:
+        console.print(tr("Code envoyé par SMS (Twilio).", "Code sent by SMS (Twilio)."))
 
 
 @app.command("enter-code")
@@ -148,6 +223,19 @@ def enter_code(reference: str, code: str, signer: int = typer.Option(..., "--sig
         )
     else:
         console.print(tr("Signature enregistrée.", "Signature recorded."))
+    if done.unsent_mail and not done.completed:
+        _warn_unsent(MailDelivery(unsent=done.unsent_mail), reference)
+    elif done.unsent_mail:
+        _warn_notice_unsent(done.unsent_mail)
+
+
+def _warn_notice_unsent(recipients: tuple[str, ...]) -> None:
+    who = ", ".join(recipients)
+    console.print(
+        tr(f"Avis non envoyé (courriel indisponible) à : {who}.",
+           f"Notice not sent (mail unavailable) to: {who}."),
+        highlight=False,
+    )
 
 
 @app.command("decline")
@@ -158,8 +246,10 @@ def decline(
 ) -> None:
     """Signer N declines, with a reason: the session closes."""
     with _service() as service:
-        service.decline(service.signer_token(reference, signer), reason, CLI_CONTEXT)
+        delivery = service.decline(service.signer_token(reference, signer), reason, CLI_CONTEXT)
     console.print(tr("Refus enregistré.", "Decline recorded."))
+    if delivery.unsent:
+        _warn_notice_unsent(delivery.unsent)
 
 
 @app.command("export")
@@ -197,7 +287,8 @@ def expire() -> None:
 
 @app.command("outbox")
 def outbox(last: int = typer.Option(10, "--last")) -> None:
-    """Show the SMS the embedded fake Twilio sent (demo: the codes are here)."""
+    """Show the SMS the embedded fake Twilio sent (simulated: none reached a phone; the demo
+    reads the codes here)."""
     path = SigningSettings().sms_outbox_file
     messages = json.loads(path.read_text()) if path.is_file() else []
     for message in messages[-last:]:

@@ -7,7 +7,13 @@ from sqlalchemy.orm import Session
 
 from dossiers.db import for_update
 from signing.event_context import EventSubject
-from signing.sessions.errors import AlreadyDone, NotYourTurn, SessionClosed, SessionNotFound
+from signing.sessions.errors import (
+    AlreadyDone,
+    DocumentNotViewed,
+    NotYourTurn,
+    SessionClosed,
+    SessionNotFound,
+)
 from signing.sessions.models import (
     Ordering,
     SessionStatus,
@@ -51,6 +57,13 @@ def require_turn(signing: SigningSession, signer: SigningSigner) -> None:
         s.state is not SignerState.SIGNED for s in signing.signers if s.position < signer.position
     ):
         raise NotYourTurn()
+
+
+def require_viewed(signer: SigningSigner) -> None:
+    """No code and no signature before the signer opened the document in this session: the
+    evidence page's account of what the signer saw rests on the `signing.viewed` event."""
+    if signer.viewed_at is None:
+        raise DocumentNotViewed()
 
 
 def whose_turn(signing: SigningSession) -> list[SigningSigner]:

@@ -41,3 +41,16 @@ class AlreadyDone(IllegalTransition):
 
 class InvalidSessionInput(ValidationError):
     """Bad data when opening a session (no signer, bad e-mail or phone, not a PDF)."""
+
+
+class DocumentNotViewed(IllegalTransition):
+    """A code was asked for, or a signature attempted, before the signer opened the document:
+    the evidence page says what the signer saw, so they must have seen it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Ouvrez d'abord le document : le code n'est envoyé, et la signature acceptée, "
+            "qu'après sa consultation.",
+            "Open the document first: a code is sent, and a signature accepted, only once "
+            "you have viewed it.",
+        )

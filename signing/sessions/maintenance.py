@@ -1,4 +1,5 @@
-"""Reminders and expiry, run periodically (a Prefect flow or `liasse sign remind|expire`)."""
+"""Reminders, invitation retries and expiry, run periodically (a Prefect flow or `liasse sign
+remind|expire`)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,20 @@ def due_for_reminder(
         for signer in access.whose_turn(signing):
             last = signer.reminded_at or signer.invited_at
             if last is not None and now - last >= interval:
+                yield signing, signer
+
+
+def awaiting_invitation(
+    s: Session, now: datetime
+) -> Iterator[tuple[SigningSession, SigningSigner]]:
+    """Signers whose turn it is and who were invited: their invitation is sent again with its
+    own idempotency key, so one that a mail outage held back goes out, and one already
+    delivered is not delivered twice (the mail ledger answers from its record)."""
+    for signing in _open_sessions(s):
+        if signing.expires_at <= now:
+            continue
+        for signer in access.whose_turn(signing):
+            if signer.invited_at is not None:
                 yield signing, signer
 
 

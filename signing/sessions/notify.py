@@ -19,7 +19,10 @@ class MailMessage:
 
 
 class Mailer(Protocol):
-    def send(self, message: MailMessage) -> None: ...
+    def send(self, message: MailMessage) -> None:
+        """Deliver once per `message.idempotency_key` (a repeated key is not delivered again),
+        or raise (a `LiasseError` such as `connectors.mail.MailError`) and deliver nothing."""
+        ...
 
 
 def invitation(to: str, name: str, title: str, link: str, key: str, reminder: bool) -> MailMessage:

@@ -34,6 +34,7 @@ class SignedOutcome:
     completed: bool
     document_sha256: str
     outcome: SessionOutcome | None = None
+    unsent_mail: tuple[str, ...] = ()  # recipients a mail outage held back (retried later)
 
 
 def sign_and_maybe_complete(

@@ -71,12 +71,15 @@ def fake_twilio() -> Iterator[FakeTwilioServer]:
 
 
 class MailCollector:
-    """Our own `Mailer` seam, collecting messages in memory (not a mock of the code under test)."""
+    """Our own `Mailer` seam, collecting messages in memory (not a mock of the code under test);
+    idempotent by key like the real mailers (a repeated key is not collected again)."""
 
     def __init__(self) -> None:
         self.sent: list[MailMessage] = []
 
     def send(self, message: MailMessage) -> None:
+        if any(m.idempotency_key == message.idempotency_key for m in self.sent):
+            return
         self.sent.append(message)
 
     def link_for(self, email: str) -> str:

@@ -157,6 +157,7 @@ def test_wrong_code_is_counted_and_nothing_is_signed(
     reference = service.open("Contrat", contract, [CUSTOMER])
     token = mails.link_for(CUSTOMER.email)
     before = service.get(reference).current_sha256
+    service.view(token, CUSTOMER_BROWSER)
     service.request_code(token, CUSTOMER_BROWSER)
     code = read_code(fake_twilio, "+33612345678")
     with pytest.raises(WrongCode) as refused:

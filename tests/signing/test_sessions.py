@@ -30,8 +30,10 @@ def test_parallel_signing_at_b_lt_and_a_changed_document_kills_the_pending_code(
     )
     assert sorted(m.to for m in mails.sent) == sorted([CUSTOMER.email, MANAGER.email])
     customer, manager = mails.link_for(CUSTOMER.email), mails.link_for(MANAGER.email)
+    service.view(customer, CUSTOMER_BROWSER)
     service.request_code(customer, CUSTOMER_BROWSER)
     customer_code = read_code(fake_twilio, "+33612345678")
+    service.view(manager, MANAGER_BROWSER)
     service.request_code(manager, MANAGER_BROWSER)
     service.sign(manager, read_code(fake_twilio, "+33798765432"), MANAGER_BROWSER)
     # the manager's signature changed the document the customer's code was bound to
@@ -60,6 +62,7 @@ def test_stale_view_is_refused_before_checking_the_code(
     service = make_service()
     service.open("Contrat", contract, [CUSTOMER])
     token = mails.link_for(CUSTOMER.email)
+    service.view(token, CUSTOMER_BROWSER)
     service.request_code(token, CUSTOMER_BROWSER)
     with pytest.raises(DocumentChanged):
         service.sign(
@@ -115,6 +118,7 @@ def test_signer_cannot_sign_twice(make_service, mails, fake_twilio, contract) ->
     service = make_service()
     service.open("Contrat", contract, [CUSTOMER, MANAGER])
     token = mails.link_for(CUSTOMER.email)
+    service.view(token, CUSTOMER_BROWSER)
     service.request_code(token, CUSTOMER_BROWSER)
     service.sign(token, read_code(fake_twilio, "+33612345678"), CUSTOMER_BROWSER)
     with pytest.raises(AlreadyDone):
@@ -158,6 +162,7 @@ def test_identity_check_seam_runs_before_the_code_and_is_recorded(
     check = RecordingIdentityCheck()
     service = make_service(identity_check=check)
     reference = service.open("Contrat", contract, [CUSTOMER])
+    service.view(mails.link_for(CUSTOMER.email), CUSTOMER_BROWSER)
     service.request_code(mails.link_for(CUSTOMER.email), CUSTOMER_BROWSER)
     assert check.checked == [CUSTOMER.email]
     with db() as s:
@@ -184,6 +189,7 @@ def test_sms_outage_changes_nothing(make_service, mails, db, contract) -> None:
         TWILIO_SID, TWILIO_TOKEN, "+33700000000", base_url=down.base_url
     )
     reference = service.open("Contrat", contract, [CUSTOMER])
+    service.view(mails.link_for(CUSTOMER.email), CUSTOMER_BROWSER)
     with pytest.raises(SmsError):
         service.request_code(mails.link_for(CUSTOMER.email), CUSTOMER_BROWSER)
     with db() as s:
@@ -192,4 +198,4 @@ def test_sms_outage_changes_nothing(make_service, mails, db, contract) -> None:
             select(AuditEvent.action).where(AuditEvent.subject_id == reference)
         ).all()
     assert "signing.code_sent" not in actions
-    assert service.get(reference).signers[0].state is SignerState.INVITED
+    assert service.get(reference).signers[0].state is SignerState.VIEWED  # as before the send

@@ -86,3 +86,17 @@ def test_unreachable_provider(tmp_path) -> None:
     assert json.loads((tmp_path / "sms.json").read_text())[0]["body"] == "persisted"
     with pytest.raises(SmsError):
         sender(server).send("+33655555555", "x", "key-down")  # the server is stopped
+
+
+def test_a_body_over_twilios_1600_characters_is_refused(fake_twilio) -> None:
+    """Twilio refuses a body over 1,600 characters (error 21617); so do the fake and the sender,
+    before any request (nothing is sent, the key stays free)."""
+    with pytest.raises(SmsError, match="1600"):
+        sender(fake_twilio).send("+33611111111", "x" * 1601, "key-too-long")
+    form = {"To": "+33611111111", "From": "+33700000000", "Body": "y" * 1601}
+    auth = base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+    answer = httpx.post(f"{fake_twilio.base_url}/2010-04-01/Accounts/{TWILIO_SID}/Messages.json",
+                        data=form, headers={"Authorization": f"Basic {auth}"})
+    assert answer.status_code == 400 and answer.json()["code"] == 21617
+    bodies = [m["body"] for m in httpx.get(f"{fake_twilio.base_url}/_outbox").json()]
+    assert not any(len(b) > 1600 for b in bodies)
