@@ -46,7 +46,7 @@ class BlobStore:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temp_name, 0o444)
+            os.chmod(temp_name, 0o400)  # read-only, and personal data: owner only
             os.replace(temp_name, target)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)

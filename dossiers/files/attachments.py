@@ -25,7 +25,7 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from dossiers.blobs import sha256_hex
-from dossiers.errors import ValidationError
+from dossiers.errors import ExitCode, ValidationError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 ACCEPTED_TYPES = {
@@ -57,6 +57,8 @@ class AttachmentRefused(ValidationError):
 
 class DuplicateAttachment(AttachmentRefused):
     """The same bytes are already attached to the file (same SHA-256); nothing was stored."""
+
+    exit_code = ExitCode.CONFLICT  # a duplicate, in the exit-code contract
 
 
 class AttachedDocument(Protocol):

@@ -2,12 +2,15 @@
 
 Each layer owns its settings class (core, signing, archive, Chorus Pro, VIES, SMTP, flows,
 company profile), all read from `LIASSE_*` environment variables; this command gathers them so an
-operator sees the whole configuration in one place. Secrets are masked.
+operator sees the whole configuration in one place. Secrets are masked, and so is the password
+part of any URL (`postgresql://user:••••••@host/db`, `?password=••••••`). The last line says
+which SMS backend is in use, and whether its SMS are simulated.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Any
 
 import typer
@@ -34,14 +37,45 @@ SETTINGS_CLASSES = (
 )
 
 SECRET_HINTS = ("password", "secret", "token", "key")
+MASK = "••••••"
+# scheme://user:PASSWORD@host and ?password=... / &token=... in any URL-looking value
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)[^@\s]*(?=@)")
+_QUERY_SECRET = re.compile(
+    r"(?P<head>[?&](?:password|passwd|pwd|secret|token|api_key|access_key|key)=)[^&#\s]*",
+    re.IGNORECASE,
+)
+
+
+def mask_url_secrets(text: str) -> str:
+    """The text with the password of every URL in it replaced by the mask."""
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
+    return _QUERY_SECRET.sub(lambda m: m.group("head") + MASK, text)
 
 
 def _display(name: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, SecretStr) or any(h in name for h in SECRET_HINTS):
-        return "••••••"
-    return str(value)
+        return MASK
+    return mask_url_secrets(str(value))
+
+
+def sms_backend_line() -> str:
+    """Which SMS backend is in use, said plainly (a simulated SMS never reaches a phone)."""
+    from application.signing_sessions import sms_is_simulated
+
+    if sms_is_simulated():
+        return tr(
+            "SMS : fake (simulé : aucun SMS réel n'est envoyé ; LIASSE_SMS_BACKEND=twilio pour "
+            "Twilio)",
+            "SMS backend: fake (simulated: no real SMS is sent; LIASSE_SMS_BACKEND=twilio for "
+            "Twilio)",
+        )
+    return tr(
+        "SMS : twilio (SMS réels, par Twilio ou l'hôte compatible de LIASSE_TWILIO_BASE_URL)",
+        "SMS backend: twilio (real SMS, through Twilio or the compatible host at "
+        "LIASSE_TWILIO_BASE_URL)",
+    )
 
 
 def settings_rows() -> list[tuple[str, str, str, str]]:
@@ -68,3 +102,4 @@ def show() -> None:
     for row in settings_rows():
         table.add_row(*row)
     console.print(table)
+    console.print(sms_backend_line(), highlight=False)

@@ -83,6 +83,6 @@ def test_cli_refuses_them_in_one_line(with_staff: Cli, db) -> None:  # noqa: F81
     for args, words in ((["--country", "XX", "--postcode", "1000"], "pays"),
                         (["--last-name", "Lef\u202eèvre"], "U+202E")):
         result = with_staff("customers", "add", *PERSON, *args)
-        assert result.code == 2 and words in result.err, (args, result.err)
+        assert result.code == ValidationError.exit_code and words in result.err, (args, result.err)
         assert result.err.strip().count("\n") == 0 and "Traceback" not in result.err
     assert counts(db) == before
