@@ -7,10 +7,12 @@ Roles are plain strings so circuits can name their own validator roles (`order_d
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dossiers.db import Base
+from dossiers.db import Base, utcnow
 
 BUILTIN_ROLES = ("admin", "sales_rep", "group_lead", "compliance", "operator")
 # Roles that see every customer on the portal (`dossiers.customers.access`).
@@ -67,3 +69,20 @@ class StaffRole(Base):
     role: Mapped[str] = mapped_column(String(50), index=True)
 
     user: Mapped[StaffUser] = relationship(back_populates="roles")
+
+
+class StaffCredential(Base):
+    """A staff user's portal password (an argon2id hash, never the password) and the sign-in
+    lock-out counters (`dossiers.staff.credentials`). No row: the user cannot sign in yet."""
+
+    __tablename__ = "staff_credentials"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    last_sign_in_at: Mapped[datetime | None]

@@ -1,4 +1,5 @@
-"""`liasse staff add|list|team-add|grant`: staff users, their roles and teams."""
+"""`liasse staff add|list|team-add|grant|password`: staff users, their roles, teams and portal
+passwords."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from dossiers.db import transaction
 from dossiers.i18n import tr
+from dossiers.staff.credentials import MIN_LENGTH, set_password
 from dossiers.staff.models import StaffUser
 from dossiers.staff.service import create_staff_user, create_team, grant_role, users_with_role
 from liasse.cli import context
@@ -43,6 +45,24 @@ def grant(login: str = typer.Argument(...), role: str = typer.Argument(...)) -> 
     with transaction(context.session_factory()) as session:
         grant_role(session, login, role, actor="cli")
     context.console.print(tr(f"{login} : rôle {role} accordé.", f"{login}: role {role} granted."))
+
+
+@app.command("password")
+def password(
+    login: str = typer.Argument(...),
+    stdin: bool = typer.Option(False, "--stdin", help="Read the password from standard input."),
+) -> None:
+    """Set a user's portal password (argon2id hash); it also lifts a sign-in lock-out."""
+    if stdin:
+        secret = typer.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        secret = typer.prompt(tr(f"Mot de passe ({MIN_LENGTH} caractères au moins)",
+                                 f"Password (at least {MIN_LENGTH} characters)"),
+                              hide_input=True, confirmation_prompt=True)
+    with transaction(context.session_factory()) as session:
+        set_password(session, login, secret, actor="cli")
+    context.console.print(tr(f"{login} : mot de passe enregistré.",
+                             f"{login}: password set."), highlight=False)
 
 
 @app.command("team-add")

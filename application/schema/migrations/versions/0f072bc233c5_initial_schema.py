@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e8db38c94e7a
+Revision ID: 0f072bc233c5
 Revises: 
-Create Date: 2026-11-24 05:53:03.521407
+Create Date: 2026-12-07 11:25:51.109941
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import dossiers.db
 
-revision: str = 'e8db38c94e7a'
+revision: str = '0f072bc233c5'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -298,6 +298,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_customers_search_name'), ['search_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_customers_siret'), ['siret'], unique=False)
 
+    op.create_table('staff_credentials',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('changed_at', dossiers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('failed_attempts', sa.Integer(), nullable=False),
+    sa.Column('last_failed_at', dossiers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', dossiers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_sign_in_at', dossiers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['staff_users.id'], name=op.f('fk_staff_credentials_user_id_staff_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_staff_credentials'))
+    )
     op.create_table('staff_roles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -697,6 +708,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_roles_role'))
 
     op.drop_table('staff_roles')
+    op.drop_table('staff_credentials')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_siret'))
         batch_op.drop_index(batch_op.f('ix_customers_search_name'))
