@@ -60,6 +60,12 @@ BY_CLASS: dict[str, ExitCode] = {
 }
 
 
+#: `exit_code` values a `LiasseError` class may still carry from before the contract: 2 was a
+#: validation error (2 is click's usage error now), 30 and 31 an SMS or mail provider down.
+LEGACY_CODES: dict[int, ExitCode] = {2: ExitCode.REFUSED, 30: ExitCode.OUTAGE,
+                                     31: ExitCode.OUTAGE}
+
+
 def class_path(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -81,7 +87,8 @@ def _own(exc: BaseException) -> ExitCode | None:
         if code is not None:
             return code
         if "exit_code" in vars(cls) and _is_liasse_error(exc):
-            return _known(int(vars(cls)["exit_code"]))
+            code = int(vars(cls)["exit_code"])
+            return _known(LEGACY_CODES.get(code, code))
         if path in CLICK_EXCEPTIONS:
             return ExitCode.FAILURE  # FileError and the like
     return None

@@ -19,7 +19,7 @@ from documents.facturx.check import check_facturx
 from documents.facturx.validation import FacturXReport
 from dossiers.errors import ExitCode
 from dossiers.i18n import tr
-from liasse.cli.context import console
+from liasse.cli.context import console, err_console
 
 NAME = "facturx"
 app = typer.Typer(
@@ -83,6 +83,10 @@ def check(
         else:
             print_report(path, report, warnings)
         failed += not report.ok
+    if failed and not as_json:  # the JSON says "ok": false; stdout stays one JSON stream
+        err_console.print(tr(f"Erreur : {failed} fichier(s) refusé(s) sur {len(files)}.",
+                             f"Error : {failed} of {len(files)} file(s) rejected."),
+                          highlight=False)
     if failed:
         raise typer.Exit(code=ExitCode.REFUSED)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import os
 import pkgutil
 import re
@@ -74,7 +75,7 @@ def _load_command(name: str) -> typer_click.Command | None:
     if hasattr(module, "app"):
         command = typer.main.get_command(module.app)
     else:
-        holder = typer.Typer()
+        holder = typer.Typer(add_completion=False)
         module.register(holder)
         command = typer.main.get_command(holder)
         if isinstance(command, TyperGroup):
@@ -139,9 +140,39 @@ def _early_language(args: Sequence[str]) -> None:
     set_language(wanted if wanted in LANGUAGES else "fr")
 
 
+class _HomeLog(logging.Handler):
+    """Warnings logged by the libraries go to `<LIASSE_HOME>/logs/liasse.log` (the home of the
+    moment), not to stderr where they would break the one-line contract; `LIASSE_DEBUG=1` also
+    prints them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s").format(
+                record)
+            if _debug():
+                print(line, file=sys.stderr)
+            folder = _log_folders()[0]
+            folder.mkdir(parents=True, exist_ok=True)
+            with (folder / "liasse.log").open("a", encoding="utf-8") as log:
+                log.write(line + "\n")
+        except Exception:  # logging must never be what fails a command
+            self.handleError(record)
+
+
+def _route_logs() -> None:
+    root_logger = logging.getLogger()
+    if not any(isinstance(h, _HomeLog) for h in root_logger.handlers):
+        root_logger.addHandler(_HomeLog(logging.WARNING))
+
+
+def _debug() -> bool:
+    return os.environ.get("LIASSE_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def run(args: Sequence[str] | None = None) -> int:
     """Run one command line; returns its exit code instead of exiting (tests, the demo)."""
     argv = list(sys.argv[1:] if args is None else args)
+    _route_logs()
     _early_language(argv)
     root.info.epilog = epilog()
     try:
@@ -173,8 +204,9 @@ def report(exc: BaseException) -> int:
         _line(f"{error} : {outage_message(exit_codes.outage_cause(exc))}")
     elif code is ExitCode.USAGE and _is(exc, "UsageError"):
         if _is(exc, "NoArgsIsHelpError"):  # `liasse customers`: the help, as click does
-            err_console.print(exc.ctx.get_help() if exc.ctx else str(exc), highlight=False,
-                              markup=False)
+            text = exc.ctx.get_help() if exc.ctx else ""  # typer's rich help prints itself
+            if text.strip():
+                err_console.print(text, highlight=False, markup=False)
         else:
             _line(f"{tr('Erreur d’utilisation', 'Usage error')} : {usage_message(exc)}")
     elif code is ExitCode.INTERRUPTED:
@@ -388,7 +420,7 @@ def where_the_details_are(exc: BaseException) -> str:
     """Write the traceback to `<LIASSE_HOME>/logs/` (print it too with LIASSE_DEBUG=1) and say
     where it is."""
     details = "".join(traceback.format_exception(exc))
-    if os.environ.get("LIASSE_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}:
+    if _debug():
         err_console.print(details, highlight=False, markup=False, end="")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     for folder in _log_folders():
