@@ -292,3 +292,54 @@ def test_invoice_shape_errors_name_the_field_in_words() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_input(InvoiceInput, data)
     assert caught.value.fr == "Donnée de facture invalide « ligne 1, quantité » : nombre attendu."
+
+
+@pytest.mark.postgres
+def test_a_value_too_long_for_postgresql_is_a_refusal(
+        pg_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL refuses a 5,000-character value that SQLite would store: one line, exit 10,
+    nothing written (whether the command checks the length itself or the database does)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tests.conftest import _empty_all_tables
+
+    _empty_all_tables(pg_engine)
+    url = pg_engine.url.render_as_string(hide_password=False)
+    command.stamp(migrate.alembic_config(url), "head")
+    for name in [n for n in os.environ if n.startswith("LIASSE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
+    monkeypatch.setenv("LIASSE_DATABASE_URL", url)
+    context.clear_caches()
+    pdf = tmp_path / "contract.pdf"
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with pdf.open("wb") as handle:
+        writer.write(handle)
+    long = "x" * 5000
+    try:
+        for args in (["invoices", "series", "LONG", long],
+                     ["sign", "open", str(pdf), "--title", long, "--signer",
+                      "Jean Dupont;jean@example.fr;+33612345678;client"]):
+            code, _, err = run(*args)
+            assert code == ExitCode.REFUSED, (args[:2], err)
+            one_line(err)
+        with pg_engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM invoice_series")).scalar_one() == 0
+    finally:
+        context.session_factory().kw["bind"].dispose()
+        context.clear_caches()
+
+
+def test_circuit_errors_are_translated_too() -> None:
+    from dossiers.circuits.loader import parse_circuit
+
+    text = (Path(__file__).parent.parent / "circuits" / "default.yaml").read_text(
+        encoding="utf-8").replace("sla_hours: 24", "sla_hours: soon", 1)
+    with pytest.raises(ValidationError) as caught:
+        parse_circuit(text, source="default.yaml")
+    assert "« order_form »" in caught.value.fr and "nombre entier attendu" in caught.value.fr
+    assert "Input should" not in caught.value.fr

@@ -14,6 +14,7 @@ import yaml
 
 from dossiers.circuits.schema import Circuit, CircuitProblem, check_graph
 from dossiers.errors import ValidationError
+from dossiers.input_validation import pydantic_reason
 
 
 class CircuitError(ValidationError):
@@ -118,4 +119,4 @@ def _describe(error: Any) -> tuple[str, str]:
     if kind == "string_pattern_mismatch":
         return (f"« {given} » invalide (minuscules, chiffres, _)",
                 f"'{given}' is invalid (lower-case letters, digits, _)")
-    return error["msg"], error["msg"]
+    return pydantic_reason(error)  # never pydantic's English in the French message
