@@ -1,0 +1,151 @@
+"""Staff pages: the validator inbox, the step page and its decision, documents, customers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from connectors.mail.alerts import STEP_LINK_PATH, STEP_LINK_PURPOSE
+from dossiers.errors import ConflictError, IllegalTransition, NotFound, PermissionDenied
+from dossiers.errors import ValidationError as DomainValidationError
+from dossiers.files import queries
+from dossiers.files.inbox import InboxFilters
+from dossiers.i18n import tr
+from dossiers.signed_links import read_token
+from dossiers.staff.models import StaffUser
+from portal.access import (
+    Area,
+    Principal,
+    db_session,
+    require,
+    step_not_found,
+    visible_customer,
+    visible_document,
+    visible_step,
+)
+from portal.decisions import decide
+from portal.params import CustomerNumber, RowId
+from portal.views import inbox_view, step_view
+from portal.web import page, state_of
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(principal: Principal = Depends(require(Area.STAFF))) -> Response:
+    return RedirectResponse("/inbox", status_code=303)
+
+
+def inbox_filters(circuit: str | None = Query(None, max_length=50),
+                  step: str | None = Query(None, max_length=50),
+                  customer: str | None = Query(None, max_length=100)) -> InboxFilters:
+    return InboxFilters(circuit=circuit or None, step_id=step or None,
+                        customer=(customer or "").strip() or None)
+
+
+@router.get("/inbox")
+def inbox(request: Request, filters: InboxFilters = Depends(inbox_filters),
+          principal: Principal = Depends(require(Area.STAFF)),
+          session: Session = Depends(db_session)) -> Response:
+    view = inbox_view(session, principal, filters, state_of(request).now())
+    return page(request, "inbox.html", {"view": view}, title=tr("Mes étapes", "My steps"))
+
+
+@router.get(STEP_LINK_PATH)
+def open_step_link(request: Request, token: str = Query(..., max_length=2000),
+                   principal: Principal = Depends(require(Area.STAFF)),
+                   session: Session = Depends(db_session)) -> Response:
+    """The link of an alert e-mail: after sign-in (`next=` kept), open the step it names."""
+    state = state_of(request)
+    payload = read_token(state.services.settings.resolved_secret_key(), STEP_LINK_PURPOSE,
+                         token, state.link_max_age_seconds)
+    raw_step, raw_file = str(payload.get("step_id", "")), str(payload.get("file_id", ""))
+    if not raw_step.isdigit():
+        raise step_not_found(raw_step)
+    step = visible_step(session, principal, int(raw_step))
+    if str(step.file_id) != raw_file:
+        raise step_not_found(raw_step)
+    return RedirectResponse(f"/steps/{step.id}", status_code=303)
+
+
+def _step_page(request: Request, principal: Principal, step_id: int, *, status_code: int = 200,
+               error: str | None = None, field_error: str | None = None, reason: str = "",
+               done: str | None = None) -> Response:
+    state = state_of(request)
+    with state.services.factory() as session:
+        view = step_view(session, principal, step_id, state.now())
+        return page(request, "step.html",
+                    {"view": view, "error": error, "field_error": field_error,
+                     "reason": reason, "done": done},
+                    status_code=status_code, title=view.step_label)
+
+
+@router.get("/steps/{step_id}")
+def step_page(request: Request, step_id: RowId,
+              principal: Principal = Depends(require(Area.STAFF))) -> Response:
+    return _step_page(request, principal, step_id)
+
+
+@router.post("/steps/{step_id}/decision")
+def step_decision(request: Request, step_id: RowId, decision: str = Form(""),
+                  reason: str = Form("", max_length=2000), outcome: str = Form(""),
+                  principal: Principal = Depends(require(Area.STAFF))) -> Response:
+    """Approve, or reject with a reason; a refusal shows the step as it is now, with why."""
+    state = state_of(request)
+    if decision not in ("approve", "reject"):
+        return _step_page(request, principal, step_id, status_code=422, reason=reason,
+                          error=tr("Choisissez « Approuver » ou « Rejeter ».",
+                                   "Choose 'Approve' or 'Reject'."))
+    try:
+        result = decide(state.services, state.resume, principal, step_id, decision,
+                        reason=reason, outcome=outcome or None)
+    except DomainValidationError as exc:
+        return _step_page(request, principal, step_id, status_code=422, error=exc.message,
+                          field_error=exc.message, reason=reason)
+    except (ConflictError, IllegalTransition) as exc:
+        return _step_page(request, principal, step_id, status_code=409, error=exc.message)
+    except PermissionDenied as exc:
+        return _step_page(request, principal, step_id, status_code=403, error=exc.message)
+    query = urlencode({"done": result.verdict})
+    return RedirectResponse(f"/steps/{step_id}/done?{query}", status_code=303)
+
+
+@router.get("/steps/{step_id}/done")
+def step_done(request: Request, step_id: RowId, done: str = Query("approve"),
+              principal: Principal = Depends(require(Area.STAFF))) -> Response:
+    message = (tr("Étape approuvée : le dossier passe à la suite.",
+                  "Step approved: the file moves on.") if done == "approve"
+               else tr("Étape rejetée : le dossier suit le circuit.",
+                       "Step rejected: the file follows its circuit."))
+    return _step_page(request, principal, step_id, done=message)
+
+
+@router.get("/files/{file_id}/documents/{document_id}")
+def document(request: Request, file_id: RowId, document_id: RowId,
+             principal: Principal = Depends(require(Area.STAFF)),
+             session: Session = Depends(db_session)) -> Response:
+    """A file's document, inline (the step page frames it; the browser's viewer shows it)."""
+    row = visible_document(session, principal, file_id, document_id)
+    blobs = state_of(request).services.blobs
+    if not blobs.exists(row.sha256):
+        raise NotFound(
+            f"La pièce {row.id} n'est plus en attente d'archivage : consultez-la dans l'archive.",
+            f"Document {row.id} is no longer waiting for the archive: read it in the archive.")
+    name = row.original_name.replace('"', "")
+    return Response(blobs.get(row.sha256), media_type=row.media_type,
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@router.get("/customers/{number}")
+def customer_page(request: Request, number: CustomerNumber,
+                  principal: Principal = Depends(require(Area.CUSTOMERS)),
+                  session: Session = Depends(db_session)) -> Response:
+    """A customer's record (general tab; the other tabs come with the customer-records work)."""
+    customer = visible_customer(session, principal, number)
+    rep = session.get(StaffUser, customer.sales_rep_id)
+    files = queries.files_of_customer(session, customer.id)
+    return page(request, "customer.html", {"customer": customer, "rep": rep, "files": files},
+                title=customer.display_name)
