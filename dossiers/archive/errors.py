@@ -57,3 +57,29 @@ class DocumentIntegrityFailure(IntegrityFailure):
             f"Intégrité compromise pour {key} : SHA-256 attendu {expected}, obtenu {actual}.",
             f"Integrity failure for {key}: expected SHA-256 {expected}, got {actual}.",
         )
+
+
+class HeldByDispute(IllegalTransition):
+    """A manual release of a hold that an open dispute placed: only its closing lifts it."""
+
+    def __init__(self, record_id: int, key: str, file_ids: list[int]) -> None:
+        files = ", ".join(str(f) for f in file_ids)
+        super().__init__(
+            f"Refusé : le document archivé n° {record_id} ({key}) est gelé par le litige du "
+            f"dossier {files}, toujours en cours ; seule la clôture de ce litige lèvera ce gel.",
+            f"Refused: archived document #{record_id} ({key}) is held by the dispute of file "
+            f"{files}, still open; only closing that dispute will lift this hold.",
+        )
+        self.file_ids = file_ids
+
+
+class RecordsDisagree(IllegalTransition):
+    """The sweep's refusal: the archive's own records do not all allow the deletion."""
+
+    def __init__(self, key: str, latest: str, detail: str) -> None:
+        super().__init__(
+            f"Suppression refusée pour {key} : conservé jusqu'au {latest} au moins selon le plus "
+            f"tardif des enregistrements ({detail}) ; rien n'est supprimé tant qu'ils divergent.",
+            f"Deletion refused for {key}: retained until {latest} at least by the latest of its "
+            f"records ({detail}); nothing is deleted while they disagree.",
+        )

@@ -1,4 +1,5 @@
-"""Archive tables: one row per archived document, one per exported audit-log segment.
+"""Archive tables: one row per archived document, one per legal hold, one per exported audit-log
+segment.
 
 `archived_documents` is the ledger Liasse trusts to find, verify and expire objects: the key,
 version id and SHA-256 are stored *before* the put (state `pending`) so a crash between the
@@ -10,7 +11,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dossiers.db import Base, utcnow
@@ -54,6 +65,30 @@ class ArchivedDocument(Base):
     last_verified_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LegalHold(Base):
+    """One legal hold on one archived document, and who placed it.
+
+    A document is held (`ArchivedDocument.legal_hold`, and the store's own hold) while at least
+    one of its holds is active (`released_at` empty). A hold placed by a dispute names its file
+    (`dispute_file_id`): only that dispute's closing lifts it, a manual release is refused while
+    the dispute is open (`dossiers.archive.holds`). A manual hold has no dispute file.
+    """
+
+    __tablename__ = "archive_legal_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    archived_document_id: Mapped[int] = mapped_column(
+        ForeignKey("archived_documents.id"), index=True)
+    dispute_file_id: Mapped[int | None] = mapped_column(ForeignKey("customer_files.id"),
+                                                        index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(200))
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(200))
+    release_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditLogSegment(Base):

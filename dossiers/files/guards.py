@@ -127,6 +127,30 @@ def bounded(reason: str) -> str:
     return reason
 
 
+def hold_in_place(circuit: Circuit, view: FileView, step: StepDef) -> None:
+    """A dispute is decided only once its legal hold is in place.
+
+    In a circuit with a `legal_hold` step, a human `dispute` step (the review) can be approved
+    or rejected only if the file's latest run of that step completed; a step whose decision runs
+    the hold again (`hold_missing`) is the exception. Pure: it reads the file's runs.
+    """
+    holds = [s for s in circuit.steps if s.action == "legal_hold"]
+    hold_ids = {h.id for h in holds}
+    retries = hold_ids & {*step.approve_targets(), step.on_reject}
+    if not holds or step.kind != "dispute" or retries:
+        return
+    runs = [r for r in view.runs if r.step_id in hold_ids]
+    latest = max(runs, key=lambda r: r.seq) if runs else None
+    if latest is None or latest.state != StepState.APPROVED:
+        found = latest.state.value if latest is not None else "absent"
+        raise IllegalTransition(
+            f"Le gel juridique des pièces n'est pas en place (étape « legal_hold » : {found}) : "
+            f"l'étape « {step.id} » ne peut pas être décidée avant.",
+            f"The legal hold is not in place (step 'legal_hold': {found}): "
+            f"step '{step.id}' cannot be decided before it is.",
+        )
+
+
 def reopen_target(circuit: Circuit, view: FileView, actor: Actor, step_id: str) -> StepDef:
     """The human step a closed file may be reopened at, by whom, from which closure.
 

@@ -23,6 +23,7 @@ from dossiers.circuits import Circuit, pinned_circuit, register_version
 from dossiers.customers.models import Customer, CustomerState, CustomerType
 from dossiers.db import utcnow
 from dossiers.errors import ConflictError, NotFound, ValidationError
+from dossiers.files import disputes
 from dossiers.files import state_machine as machine
 from dossiers.files.mapping import view_of, write_view
 from dossiers.files.models import CustomerFile, FileStep
@@ -66,20 +67,29 @@ def start_file(
     circuit: Circuit,
     actor: str,
     parent_invoice_ref: str | None = None,
+    reason: str | None = None,
     at: datetime | None = None,
 ) -> CustomerFile:
-    """Open a file for a customer on the circuit's current version (pinned from now on)."""
+    """Open a file for a customer on the circuit's current version (pinned from now on).
+
+    A dispute circuit needs the disputed invoice (`parent_invoice_ref`) and the claim's
+    `reason`, and passes every rule of `dossiers.files.disputes` (the one place they live, so
+    no way of starting a dispute skips them); it then records `dispute.opened` too.
+    """
     at = at or utcnow()
     customer = session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"Client {customer_id} introuvable.", f"Customer {customer_id} not found.")
     _check_customer_may_start(customer, circuit)
-    is_dispute = any(step.kind == "dispute" for step in circuit.steps)
-    if is_dispute and not (parent_invoice_ref or "").strip():
-        raise ValidationError(
-            f"Le circuit « {circuit.name} » traite un litige : indiquez la facture concernée.",
-            f"Circuit '{circuit.name}' handles a dispute: give the disputed invoice.",
-        )
+    claim: disputes.DisputeClaim | None = None
+    if disputes.is_dispute_circuit(circuit):
+        if not (parent_invoice_ref or "").strip():
+            raise ValidationError(
+                f"Le circuit « {circuit.name} » traite un litige : indiquez la facture concernée.",
+                f"Circuit '{circuit.name}' handles a dispute: give the disputed invoice.",
+            )
+        claim = disputes.check_claim(session, (parent_invoice_ref or "").strip(),
+                                     customer_id=customer.id, reason=reason)
     version = register_version(session, circuit, actor=actor)
     view = machine.start(circuit, at)
     file = CustomerFile(
@@ -100,7 +110,26 @@ def start_file(
         data={"circuit": circuit.name, "circuit_version": version.version,
               "first_step": circuit.first_step.id, "parent_invoice_ref": file.parent_invoice_ref},
     )
+    if claim is not None:
+        disputes.record_opened(session, file, claim, actor, at)
     return file
+
+
+def open_dispute(session: Session, invoice_number: str, *, circuit: Circuit, actor: str,
+                 reason: str, at: datetime | None = None) -> CustomerFile:
+    """Start a dispute file on an invoice, for the invoice's customer (in the caller's
+    transaction); the rules are those of every dispute start (`start_file`)."""
+    if not disputes.is_dispute_circuit(circuit):
+        raise ValidationError(
+            f"Le circuit « {circuit.name} » ne traite pas de litige.",
+            f"Circuit '{circuit.name}' does not handle disputes.",
+        )
+    number = (invoice_number or "").strip()
+    if not number:
+        raise ValidationError("Indiquez la facture contestée.", "Give the disputed invoice.")
+    owner = disputes.disputed_invoice(session, number).customer_id
+    return start_file(session, customer_id=owner, circuit=circuit, actor=actor,
+                      parent_invoice_ref=number, reason=reason, at=at)
 
 
 def _check_customer_may_start(customer: Customer, circuit: Circuit) -> None:

@@ -47,6 +47,7 @@ from dossiers.files.guards import (
     active_run,
     automatic_run,
     decidable_human,
+    hold_in_place,
     may_decide,
     optional_reason,
     reopen_target,
@@ -136,6 +137,7 @@ def decide(circuit: Circuit, view: FileView, command: Command, at: datetime) -> 
 # --- handlers ------------------------------------------------------------------------------
 def _approve(circuit: Circuit, view: FileView, cmd: Approve, at: datetime) -> Transition:
     run, step = decidable_human(circuit, view, cmd.seq, cmd.actor)
+    hold_in_place(circuit, view, step)
     if run.has_open_request:
         raise IllegalTransition(
             f"L'étape « {step.id} » attend le document « {run.requested_document} » du client : "
@@ -152,6 +154,7 @@ def _approve(circuit: Circuit, view: FileView, cmd: Approve, at: datetime) -> Tr
 
 def _reject(circuit: Circuit, view: FileView, cmd: Reject, at: datetime) -> Transition:
     run, step = decidable_human(circuit, view, cmd.seq, cmd.actor)
+    hold_in_place(circuit, view, step)
     reason = required_reason(cmd.reason, "rejet", "rejection")
     assert step.on_reject is not None
     decided = replace(run, state=StepState.REJECTED, decided_by=cmd.actor.login, decided_at=at,

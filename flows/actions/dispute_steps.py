@@ -3,16 +3,14 @@
 A dispute file names its invoice (`parent_invoice_ref`). `legal_hold` freezes every archived
 document of that invoice; the outcome steps issue a credit note (whole invoice) or a credit
 note plus a corrected invoice, each published like any invoice (sealed, archived, sent); when
-the file closes, whatever the outcome, `release_hold` lifts the hold unless another open
-dispute still covers the same invoice. All of it is idempotent (holds already set are skipped,
-issued documents are found through the file's links).
+the file closes, whatever the outcome, `release_hold` lifts the holds this dispute placed (each
+hold names its dispute file; another dispute's or a person's hold stays). All of it is
+idempotent (holds already set are skipped, issued documents are found through the file's links).
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from sqlalchemy import select
 
 from application.errors import ActionFailed
 from application.invoicing import posting
@@ -21,9 +19,7 @@ from application.services import Services
 from dossiers.archive import find, place_hold, release_hold
 from dossiers.db import transaction
 from dossiers.files.artifacts import link, linked
-from dossiers.files.models import CustomerFile
 from dossiers.files.service import get_file
-from dossiers.files.states import OPEN_FILE_STATES
 from dossiers.i18n import tr
 from flows.actions.step_types import ActionResult, StepRef
 
@@ -43,24 +39,30 @@ def _records(ctx: Services, number: str) -> list[int]:
 
 
 def hold(ctx: Services, file_id: int, step: StepRef) -> ActionResult:
+    """Hold every archived document of the disputed invoice, in this dispute's name.
+
+    Nothing archived to hold is a failure, not a success with zero documents: the circuit then
+    stops at `hold_missing` and the dispute is not examined before the hold is in place.
+    """
     number = disputed_invoice(ctx, file_id)
     ids = _records(ctx, number)
-    place_hold(ctx.archive, ids, f"Litige (dossier {file_id}) sur {number}", actor=ctx.actor)
+    if not ids:
+        raise ActionFailed(
+            f"Gel impossible : aucune pièce archivée pour la facture {number}.",
+            f"Hold impossible: no archived document for invoice {number}.")
+    place_hold(ctx.archive, ids, f"Litige (dossier {file_id}) sur {number}", actor=ctx.actor,
+               dispute_file_id=file_id)
     return ActionResult(tr(f"{len(ids)} pièce(s) archivée(s) de {number} sous gel juridique",
                            f"{len(ids)} archived document(s) of {number} on legal hold"))
 
 
 def release(ctx: Services, file_id: int) -> int:
-    """Lift the hold of a closed dispute, unless another open dispute covers the invoice."""
+    """Lift the holds this closed dispute placed, and only those: a document another open
+    dispute, or a person, also holds stays held."""
     number = disputed_invoice(ctx, file_id)
-    with ctx.factory() as s:
-        others = s.scalars(select(CustomerFile.id).where(
-            CustomerFile.parent_invoice_ref == number, CustomerFile.id != file_id,
-            CustomerFile.state.in_(OPEN_FILE_STATES))).all()
-    if others:
-        return 0
     released = release_hold(ctx.archive, _records(ctx, number),
-                            f"Litige clos (dossier {file_id})", actor=ctx.actor)
+                            f"Litige clos (dossier {file_id})", actor=ctx.actor,
+                            dispute_file_id=file_id)
     return len(released)
 
 

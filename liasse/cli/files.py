@@ -39,9 +39,14 @@ def start(
     customer: str = typer.Option(..., "--customer", help="Customer number, e.g. C000001."),
     circuit: str = typer.Option("default", "--circuit", help="Circuit name (circuits/*.yaml)."),
     invoice: str | None = typer.Option(None, "--invoice", help="Disputed invoice (dispute)."),
+    reason: str | None = typer.Option(None, "--reason", help="The claim's reason (dispute)."),
     actor: str = typer.Option(None, "--as", help="Who opens the file (audit trail)."),
 ) -> None:
-    """Open a file for a customer on the current version of a circuit."""
+    """Open a file for a customer on the current version of a circuit.
+
+    A dispute circuit needs `--invoice` (one of the customer's issued invoices, with no other
+    dispute open) and `--reason`: the same rules as every dispute start, `dispute.opened`
+    recorded."""
     path = settings().circuits_dir / f"{circuit}.yaml"
     if not path.exists():
         raise NotFound(f"Circuit « {circuit} » introuvable ({path}).",
@@ -53,7 +58,8 @@ def start(
             raise NotFound(f"Client « {customer} » introuvable.",
                            f"Customer '{customer}' not found.")
         file = service.start_file(session, customer_id=row.id, circuit=definition,
-                                  actor=actor or default_actor(), parent_invoice_ref=invoice)
+                                  actor=actor or default_actor(), parent_invoice_ref=invoice,
+                                  reason=reason)
         file_id, version, step = file.id, file.circuit_version, file.current_step
     console.print(tr(
         f"Dossier {file_id} ouvert (circuit {circuit} v{version}), étape en cours : {step}.",

@@ -56,3 +56,21 @@ def seed(db: sessionmaker[Session]) -> int:
         session.add(customer)
         session.flush()
         return customer.id
+
+
+def issued_invoice(db: sessionmaker[Session], customer_id: int,
+                   number: str = "F2026-000042") -> str:
+    """A minimal issued invoice row of that customer (what a dispute is opened on)."""
+    from decimal import Decimal
+
+    from dossiers.invoicing.models import Invoice, InvoiceKind, InvoiceState
+
+    zero = Decimal(0)
+    with transaction(db) as session:
+        session.add(Invoice(
+            kind=InvoiceKind.INVOICE, type_code="380", series="F2026", number=number,
+            state=InvoiceState.ISSUED, customer_id=customer_id, buyer_name="Martin",
+            buyer={}, seller={}, issue_date=T0.date(), line_total=zero, allowance_total=zero,
+            charge_total=zero, tax_basis_total=zero, tax_total=zero, grand_total=zero,
+            due_payable_amount=zero, issued_at=T0, issued_by="bill"))
+    return number

@@ -16,12 +16,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.audit import AuditEvent
+from dossiers.customers.models import Customer, CustomerType
+from dossiers.db import transaction
+from dossiers.errors import ExitCode
 from dossiers.files.models import CustomerFile, FileDocument, FileStep
 from dossiers.files.states import FileState, StepState
+from dossiers.staff.models import StaffUser
 from liasse.cli import context, main
 
 from . import pdfs
-from .helpers import CIRCUITS_DIR, seed
+from .helpers import CIRCUITS_DIR, issued_invoice, seed
 
 Result = tuple[int, str, str]
 MIGRATIONS = Path(__file__).resolve().parents[2] / "application" / "schema" / "migrations"
@@ -161,7 +165,7 @@ def test_attach_checks_content(db: sessionmaker[Session], cli, tmp_path: Path) -
 
 
 def test_delegate_request_revoke_cancel_dispute(db: sessionmaker[Session], cli) -> None:
-    seed(db)
+    issued_invoice(db, seed(db))
     cli("files", "start", "--customer", "C000001")
     assert cli("steps", "delegate", "1", "--as", "olga", "--to", "sam")[0] == 0
     assert "sam" in cli("steps", "pending", "--assignee", "sam")[1]
@@ -172,13 +176,52 @@ def test_delegate_request_revoke_cancel_dispute(db: sessionmaker[Session], cli) 
     one_line_error(cli("steps", "approve", "1", "--as", "sam"), 5, "attend le document")
     one_line_error(cli("files", "cancel", "1", "--as", "olga", "--reason", "x"), 6, "annuler")
     assert cli("files", "cancel", "1", "--as", "ops", "--reason", "doublon")[0] == 0
-    one_line_error(cli("files", "start", "--customer", "C000001", "--circuit", "dispute"), 2,
-                   "facture concernée")
+    one_line_error(cli("files", "start", "--customer", "C000001", "--circuit", "dispute"),
+                   ExitCode.REFUSED, "facture concernée")
     code, out, _ = cli("files", "start", "--customer", "C000001", "--circuit", "dispute",
-                       "--invoice", "F2026-000042")
+                       "--invoice", "F2026-000042", "--reason", "Colis jamais reçu")
     assert code == 0 and "legal_hold" in out
     assert "action automatique « legal_hold » à lancer" in cli("files", "next", "2")[1]
     assert "Dossier terminé : cancelled" in cli("files", "next", "1")[1]
+
+
+def test_every_dispute_start_follows_the_dispute_rules(db: sessionmaker[Session], cli) -> None:
+    """Issue 14 item 3: `files start --circuit dispute` applies `open_dispute`'s rules (one
+    place, `dossiers.files.disputes`): an unknown invoice, another customer's invoice, no
+    reason and a second dispute on the same invoice are refused with nothing written; a good
+    start records `dispute.opened` with the invoice and the reason."""
+    issued_invoice(db, seed(db))
+    with transaction(db) as session:
+        session.add(Customer(number="C000002", type=CustomerType.NORMAL, last_name="Durand",
+                             sales_rep_id=session.scalars(select(StaffUser.id)).first()))
+    start = ("files", "start", "--circuit", "dispute")
+    before = counts(db)
+    for args, code, needle in [
+        (("--customer", "C000001", "--invoice", "NOPE-999", "--reason", "x"),
+         ExitCode.NOT_FOUND, "NOPE-999 introuvable"),
+        (("--customer", "C000002", "--invoice", "F2026-000042", "--reason", "x"),
+         ExitCode.REFUSED, "celle du client C000001, pas de C000002"),
+        (("--customer", "C000001", "--invoice", "F2026-000042"),
+         ExitCode.REFUSED, "motif du litige"),
+        (("--customer", "C000001", "--invoice", "F2026-000042", "--reason", "  "),
+         ExitCode.REFUSED, "motif du litige"),
+    ]:
+        one_line_error(cli(*start, *args), code, needle)
+        assert counts(db) == before, args  # no file, step or event written
+
+    code, out, _ = cli(*start, "--customer", "C000001", "--invoice", "F2026-000042",
+                       "--reason", "Colis jamais reçu", "--as", "dina")
+    assert code == 0 and "Dossier 1 ouvert" in out
+    with db() as session:
+        opened = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "dispute.opened")).one()
+    assert (opened.subject_id, opened.actor) == ("1", "dina")
+    assert opened.data == {"invoice": "F2026-000042", "reason": "Colis jamais reçu"}
+
+    before = counts(db)
+    one_line_error(cli(*start, "--customer", "C000001", "--invoice", "F2026-000042",
+                       "--reason", "encore"), ExitCode.CONFLICT, "déjà ouvert sur F2026-000042")
+    assert counts(db) == before
 
 
 def test_circuits_command_lists_and_validates(db: sessionmaker[Session], cli,

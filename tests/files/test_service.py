@@ -26,7 +26,7 @@ from dossiers.files import state_machine as m
 from dossiers.files.models import CustomerFile, FileStep
 from dossiers.files.states import DecisionKind, FileState, StepState
 
-from .helpers import at, default_circuit, dispute_circuit, seed
+from .helpers import at, default_circuit, dispute_circuit, issued_invoice, seed
 
 
 def start(db: sessionmaker[Session], customer_id: int) -> tuple[int, int]:
@@ -78,9 +78,11 @@ def test_start_refuses_unknown_customer_and_dispute_without_invoice(
     with pytest.raises(ValidationError, match="facture concernée"), transaction(db) as session:
         service.start_file(session, customer_id=customer_id, circuit=dispute_circuit(),
                            actor="admin")
+    issued_invoice(db, customer_id)
     with transaction(db) as session:
         dispute = service.start_file(session, customer_id=customer_id, circuit=dispute_circuit(),
-                                     actor="admin", parent_invoice_ref="F2026-000042")
+                                     actor="admin", parent_invoice_ref="F2026-000042",
+                                     reason="Colis jamais reçu")
         assert dispute.parent_invoice_ref == "F2026-000042"
     with db() as session:
         assert session.scalar(select(func.count()).select_from(CustomerFile)) == 1

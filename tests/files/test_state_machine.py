@@ -11,7 +11,7 @@ from dossiers.errors import ConflictError, IllegalTransition, PermissionDenied, 
 from dossiers.files import state_machine as m
 from dossiers.files.states import SYSTEM, Actor, DecisionKind, FileState, FileView, StepState
 
-from .helpers import at, default_circuit, dispute_circuit
+from .helpers import CIRCUITS_DIR, at, default_circuit, dispute_circuit
 
 CIRCUIT = default_circuit()
 DISPUTE = dispute_circuit()
@@ -319,6 +319,35 @@ def test_dispute_rejection_and_stray_outcome() -> None:
     assert (closed.state, closed.outcome) == (FileState.CLOSED_REJECTED, "rejected")
     with pytest.raises(ValidationError, match="pas d'issues nommées"):
         apply(m.start(CIRCUIT, at(0)), m.Approve(1, OLGA, outcome="credit_note"))
+
+
+def test_a_failed_hold_leads_to_hold_missing_and_the_review_waits_for_the_hold() -> None:
+    dina = Actor("dina", frozenset({"disputes"}))
+    view = apply(m.start(DISPUTE, at(0)), m.StartAutomatic(1, SYSTEM), circuit=DISPUTE)
+    view = apply(view, m.FailAutomatic(1, SYSTEM, "archive injoignable"), circuit=DISPUTE)
+    assert view.current is not None and view.current.step_id == "hold_missing"
+    view = apply(view, m.Approve(2, dina, "relancer"), circuit=DISPUTE)  # retries the hold
+    assert view.current is not None and view.current.step_id == "legal_hold"
+    view = apply(view, m.StartAutomatic(3, SYSTEM), circuit=DISPUTE)
+    view = apply(view, m.CompleteAutomatic(3, SYSTEM), circuit=DISPUTE)
+    assert view.current is not None and view.current.step_id == "dispute_review"
+
+
+def test_a_dispute_is_not_decided_while_its_hold_failed() -> None:
+    """Even a circuit that sends a failed hold straight to the review (as dispute.yaml did)
+    cannot have the review decided before a hold succeeded."""
+    import re
+
+    text = (CIRCUITS_DIR / "dispute.yaml").read_text()
+    text = re.sub(r"\n  - id: hold_missing\n(    .*\n)+", "\n", text)
+    unheld = parse_circuit(text.replace("on_failure: hold_missing", "on_failure: dispute_review"))
+    dina = Actor("dina", frozenset({"disputes"}))
+    view = apply(m.start(unheld, at(0)), m.StartAutomatic(1, SYSTEM), circuit=unheld)
+    view = apply(view, m.FailAutomatic(1, SYSTEM, "archive injoignable"), circuit=unheld)
+    assert view.current is not None and view.current.step_id == "dispute_review"
+    for command in (m.Approve(2, dina, outcome="credit_note"), m.Reject(2, dina, "infondé")):
+        with pytest.raises(IllegalTransition, match="gel juridique des pièces n'est pas en place"):
+            apply(view, command, circuit=unheld)
 
 
 # --- SLA: reminders and escalation ---------------------------------------------------------

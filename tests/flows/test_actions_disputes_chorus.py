@@ -32,7 +32,9 @@ from test_file_engine_flow import deployment, execute, paused_on, runtime  # noq
 from application.invoicing import posting
 from connectors.chorus_pro import ChorusProClient, ChorusSettings, poll_once
 from connectors.chorus_pro.fake import FakeChorus, FakeClock, ServerThread, create_app
-from dossiers.archive.models import ArchivedDocument
+from dossiers.archive import place_hold, release_hold
+from dossiers.archive.errors import HeldByDispute
+from dossiers.archive.models import ArchivedDocument, LegalHold
 from dossiers.audit.models import AuditEvent
 from dossiers.chorus_deposits import DepositState
 from dossiers.chorus_deposits.records import find
@@ -40,6 +42,7 @@ from dossiers.customers.service import create_customer
 from dossiers.db import transaction
 from dossiers.errors import ConflictError
 from dossiers.files import service
+from dossiers.files.models import FileStep
 from dossiers.files.states import FileState, StepState
 from flows.actions import StepRef, invoice_steps
 from flows.actions.chorus_problems import (
@@ -118,6 +121,100 @@ def test_a_rejected_claim_closes_the_dispute_and_releases_the_hold(world: World)
                         reason="Tarif conforme au bon de commande signé")
     assert run_until_wait(world, file_id) == Done("rejected")
     assert holds(world, number) == [False]
+
+
+def _record_ids(world: World, number: str) -> list[int]:
+    with world.db() as s:
+        return list(s.scalars(select(ArchivedDocument.id)
+                              .where(ArchivedDocument.document_number == number)))
+
+
+def test_a_hold_an_open_dispute_placed_is_lifted_only_by_its_closing(world: World) -> None:
+    """Issue 14 item 2: `archive hold 2 --reason Litige` then `archive release 2` lifted the
+    dispute's hold while dispute file 5 was open. Each hold now names who placed it."""
+    number = archived_invoice(world)
+    with transaction(world.db) as s:
+        file_id = open_dispute(s, number, actor="dina", reason="Colis jamais reçu",
+                               circuits_dir=ROOT / "circuits").id
+    waiting = run_until_wait(world, file_id)
+    ids = _record_ids(world, number)
+    assert holds(world, number) == [True]
+    with world.db() as s:
+        [dispute_hold] = s.scalars(select(LegalHold)).all()
+    assert dispute_hold.dispute_file_id == file_id and dispute_hold.released_at is None
+
+    # A person adds a hold of their own, then tries to lift them: refused, naming the dispute.
+    assert len(place_hold(world.ctx.archive, ids, "Litige", actor="cli:jo")) == 1
+    events = _event_count(world)
+    with pytest.raises(HeldByDispute) as refused:
+        release_hold(world.ctx.archive, ids, "x", actor="cli:jo")
+    assert f"gelé par le litige du dossier {file_id}, toujours en cours" in refused.value.fr
+    assert f"held by the dispute of file {file_id}, still open" in refused.value.en
+    assert holds(world, number) == [True] and _event_count(world) == events  # nothing changed
+    [row_id] = ids
+    with world.db() as s:
+        row = s.get_one(ArchivedDocument, row_id)
+    assert world.store.head(row.key, row.version_id).legal_hold
+
+    # The dispute's closing lifts its own hold, and only it: the person's hold stays.
+    with transaction(world.db) as s:
+        record_decision(s, file_id, waiting.step_run_id, "rejected", "dina",
+                        reason="Livraison attestée par le transporteur")
+    assert run_until_wait(world, file_id) == Done("rejected")
+    with world.db() as s:
+        by_owner = {h.dispute_file_id: h.released_at is None for h in s.scalars(select(LegalHold))}
+    assert by_owner == {file_id: False, None: True}
+    assert holds(world, number) == [True] and world.store.head(row.key, row.version_id).legal_hold
+
+    # The dispute is closed: the person may now lift the hold they placed.
+    assert len(release_hold(world.ctx.archive, ids, "Fin du contrôle", actor="cli:jo")) == 1
+    assert holds(world, number) == [False]
+    assert not world.store.head(row.key, row.version_id).legal_hold
+
+
+def _event_count(world: World) -> int:
+    with world.db() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def _step_id(world: World, step_run_id: str) -> str:
+    with world.db() as s:
+        return service.get_step(s, int(step_run_id.split("-")[0])).step_id
+
+
+def test_a_failed_hold_stops_the_dispute_until_the_hold_is_in_place(world: World) -> None:
+    """Issue 14 item 3: the circuit went on to the review unheld when the hold failed
+    (`on_failure: dispute_review`). Now it stops at `hold_missing`, and the review comes only
+    after a hold that succeeded."""
+    from file_world import INVOICE
+
+    number = posting.issue(world.ctx, INVOICE).invoice.number  # issued, not yet archived
+    assert number is not None
+    with transaction(world.db) as s:
+        file_id = open_dispute(s, number, actor="dina", reason="Prix contesté",
+                               circuits_dir=ROOT / "circuits").id
+    waiting = run_until_wait(world, file_id)
+    assert isinstance(waiting, WaitHuman) and waiting.role == "disputes"
+    assert _step_id(world, waiting.step_run_id) == "hold_missing"
+    with world.db() as s:
+        failed = s.scalars(select(FileStep).where(FileStep.file_id == file_id,
+                                                  FileStep.step_id == "legal_hold")).one()
+    assert failed.state == StepState.FAILED and "aucune pièce archivée" in (failed.reason or "")
+
+    # Retrying while still nothing is archived stops there again.
+    with transaction(world.db) as s:
+        record_decision(s, file_id, waiting.step_run_id, "approved", "dina", reason="relancer")
+    waiting = run_until_wait(world, file_id)
+    assert _step_id(world, waiting.step_run_id) == "hold_missing"
+
+    posting.post(world.ctx, number)  # the invoice is archived now
+    with transaction(world.db) as s:
+        record_decision(s, file_id, waiting.step_run_id, "approved", "dina",
+                        reason="facture archivée, relancer le gel")
+    waiting = run_until_wait(world, file_id)
+    assert isinstance(waiting, WaitHuman) and _step_id(world, waiting.step_run_id) == (
+        "dispute_review")
+    assert holds(world, number) == [True]
 
 
 @pytest.fixture

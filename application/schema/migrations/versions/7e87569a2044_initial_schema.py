@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0f072bc233c5
+Revision ID: 7e87569a2044
 Revises: 
-Create Date: 2026-12-07 11:25:51.109941
+Create Date: 2026-12-07 11:35:14.831836
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import dossiers.db
 
-revision: str = '0f072bc233c5'
+revision: str = '7e87569a2044'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -515,6 +515,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_invoices_referenced_invoice_id'), ['referenced_invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_invoices_state'), ['state'], unique=False)
 
+    op.create_table('archive_legal_holds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('archived_document_id', sa.Integer(), nullable=False),
+    sa.Column('dispute_file_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('placed_by', sa.String(length=200), nullable=False),
+    sa.Column('placed_at', dossiers.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('released_at', dossiers.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('released_by', sa.String(length=200), nullable=True),
+    sa.Column('release_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['archived_document_id'], ['archived_documents.id'], name=op.f('fk_archive_legal_holds_archived_document_id_archived_documents')),
+    sa.ForeignKeyConstraint(['dispute_file_id'], ['customer_files.id'], name=op.f('fk_archive_legal_holds_dispute_file_id_customer_files')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_archive_legal_holds'))
+    )
+    with op.batch_alter_table('archive_legal_holds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_archive_legal_holds_archived_document_id'), ['archived_document_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_archive_legal_holds_dispute_file_id'), ['dispute_file_id'], unique=False)
+
     op.create_table('audit_log_segments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
@@ -661,6 +679,11 @@ def downgrade() -> None:
 
     op.drop_table('file_documents')
     op.drop_table('audit_log_segments')
+    with op.batch_alter_table('archive_legal_holds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_archive_legal_holds_dispute_file_id'))
+        batch_op.drop_index(batch_op.f('ix_archive_legal_holds_archived_document_id'))
+
+    op.drop_table('archive_legal_holds')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoices_state'))
         batch_op.drop_index(batch_op.f('ix_invoices_referenced_invoice_id'))
