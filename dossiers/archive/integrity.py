@@ -1,8 +1,13 @@
-"""Integrity checks: re-read archived objects and compare their SHA-256 with the ledger.
+"""Integrity checks: re-read archived objects and compare their SHA-256 with the ledger, and
+their retention and hold with every other record of them.
 
 `verify(sample=N)` checks the N objects verified longest ago (never-verified first), so a daily
 run of `rolling_sample_size(total, period_days)` objects re-checks every object within the
-period. Every mismatch or missing object is reported and written to the audit trail.
+period. Besides the content, each object's retain-until, lock mode and legal hold in the store
+(S3 Object Lock, or the local folder's sidecar) must agree with the database, its hold records
+and the audit trail (`dossiers.archive.records`): a retention shortened on the server or edited
+in the database is found here, not only when the sweep refuses to delete. Every mismatch or
+missing object is reported and written to the audit trail.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from sqlalchemy import func, select
 
 from dossiers.archive.archive import Archive
 from dossiers.archive.models import ArchivedDocument, ArchiveState
-from dossiers.archive.retrieval import check_object, record_failure
+from dossiers.archive.records import read_records
+from dossiers.archive.retrieval import Mismatch, check_object, record_failure
 from dossiers.audit import record
 from dossiers.db import transaction
 from dossiers.errors import ValidationError
@@ -24,7 +30,7 @@ from dossiers.errors import ValidationError
 class Problem:
     record_id: int
     key: str
-    kind: str  # "content" | "metadata" | "missing"
+    kind: str  # "content" | "metadata" | "missing" | "retention" | "lock_mode" | "hold" | "audit"
     detail: str
 
 
@@ -73,6 +79,11 @@ def verify(
         if problem is not None:
             report.problems.append(Problem(row.id, row.key, problem.kind, problem.detail))
             record_failure(archive, row, problem, actor)
+        if problem is not None and problem.kind == "missing":
+            continue
+        for drift in read_records(archive, row).disagreements():
+            report.problems.append(Problem(row.id, row.key, drift.kind, drift.detail))
+            record_failure(archive, row, Mismatch(drift.kind, drift.detail), actor)
     if rows:
         _stamp(archive, [row.id for row in rows], report, actor)
     return report

@@ -5,6 +5,13 @@ document: state `deleting` + an `archive.expired` event are committed first (the
 record before the destructive call), then the guarded store re-reads the version (retention,
 legal hold) and deletes it, then state `deleted` + `archive.deleted`. A refusal by the guard or
 the backend puts the document back to `archived` with an `archive.deletion_refused` event.
+
+Before any of it, every record of the document is read (`dossiers.archive.records`: database,
+store or sidecar, hold records, audit trail): the sweep relies on the LATEST retain-until any of
+them shows, and deletes nothing whose records disagree (retention, lock mode or hold), dry run or
+not; such a document is reported in `refused` (with an `archive.deletion_refused` event on a real
+run) and left as it is. Editing the database and the local sidecar together therefore no longer
+lets a document go: the audit trail still shows the deposited date.
 """
 
 from __future__ import annotations
@@ -14,7 +21,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from dossiers.archive.archive import Archive
+from dossiers.archive.errors import RecordsDisagree
 from dossiers.archive.models import ArchivedDocument, ArchiveState
+from dossiers.archive.records import read_records
 from dossiers.archive.store import ObjectMissing
 from dossiers.audit import record
 from dossiers.db import transaction
@@ -49,6 +58,17 @@ def retention_sweep(
 ) -> SweepReport:
     report = SweepReport(dry_run=dry_run)
     for row in expired_documents(archive, limit):
+        refusal = _records_refusal(archive, row)
+        if refusal is not None:
+            report.refused[row.id] = refusal.message
+            if not dry_run:
+                with transaction(archive.db) as session:
+                    record(session, "archive.deletion_refused", subject_type="archived_document",
+                           subject_id=row.id, actor=actor, customer_id=row.customer_id,
+                           data={"key": row.key, "version_id": row.version_id,
+                                 "retain_until": row.retain_until.isoformat(),
+                                 "reason": refusal.en})
+            continue
         report.candidates.append(row.id)
         if dry_run:
             continue
@@ -68,6 +88,22 @@ def retention_sweep(
         _mark(archive, row, ArchiveState.DELETED, "archive.deleted", actor, note)
         report.deleted.append(row.id)
     return report
+
+
+def _records_refusal(archive: Archive, row: ArchivedDocument) -> RecordsDisagree | None:
+    """Why the records forbid deleting `row` now, or None when they all agree it may go."""
+    try:
+        records = read_records(archive, row)
+    except ObjectMissing:
+        return None  # a previous run deleted it and crashed before recording: finish below
+    latest = records.latest.isoformat()
+    if records.disagreements():
+        return RecordsDisagree(row.key, latest, records.describe())
+    if records.held:
+        return RecordsDisagree(row.key, latest, "the document is on legal hold")
+    if records.latest > archive.clock():
+        return RecordsDisagree(row.key, latest, f"retained until {latest}")
+    return None
 
 
 def _mark(archive: Archive, row: ArchivedDocument, state: ArchiveState, action: str, actor: str,

@@ -7,7 +7,6 @@ local folder `<LIASSE_HOME>/archive` is the default. `verify-export` needs no da
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -118,7 +117,9 @@ def verify_command(
     rolling: bool = typer.Option(False, help="Today's share of the rolling period."),
     actor: str | None = ACTOR,
 ) -> None:
-    """Re-read objects and compare their SHA-256 with the database and their metadata."""
+    """Re-read objects: SHA-256 against the database and their metadata; retention, lock mode
+    and legal hold in the store (S3 Object Lock or the local sidecar) against the database, the
+    hold records and the audit trail (exit 7 on any difference)."""
     archive = _archive()
     if rolling:
         report = verify_rolling(archive, ArchiveSettings().verify_period_days, _actor(actor))
@@ -129,8 +130,10 @@ def verify_command(
                       f"({problem.detail})", highlight=False)
     if not report.ok:
         raise IntegrityFailure(
-            f"{len(report.problems)} objet(s) altéré(s) ou manquant(s) sur {report.checked}.",
-            f"{len(report.problems)} object(s) corrupted or missing out of {report.checked}.",
+            f"{len(report.problems)} anomalie(s) (contenu altéré, objet manquant ou "
+            f"enregistrements divergents) sur {report.checked} objet(s).",
+            f"{len(report.problems)} problem(s) (corrupted content, missing object or records "
+            f"that disagree) out of {report.checked} object(s).",
         )
     console.print(tr(f"[green]OK[/] {report.checked} objet(s) vérifié(s).",
                      f"[green]OK[/] {report.checked} object(s) verified."))
@@ -233,16 +236,18 @@ def verify_audit_log_command(
     seal: Path = typer.Argument(..., exists=True, dir_okay=False, help="Its detached seal."),
     previous: Path | None = typer.Option(
         None, "--previous", exists=True, dir_okay=False,
-        help="The previous segment file: also check that this one follows it."),
+        help="The previous segment file: also check that this one follows it (file hash, and "
+             "its first event follows the last event inside the previous one)."),
     trust_roots: Path | None = typer.Option(
         None, "--trust-roots", exists=True, dir_okay=False,
         help="PEM roots to trust (default: LIASSE_TRUST_ROOTS, the signing CA, the demo root)."),
 ) -> None:
     """Check an archived audit-log segment offline: its event chain and its CAdES seal."""
     content = segment.read_bytes()
-    previous_sha256 = hashlib.sha256(previous.read_bytes()).hexdigest() if previous else None
     roots = load_pem_certs(trust_roots) if trust_roots else verification_roots(SigningSettings())
-    problems = check_segment(content, previous_sha256)
+    # The link to the previous segment is checked by content (its last event's hash), not only
+    # by the file hash the header names.
+    problems = check_segment(content, previous=previous.read_bytes() if previous else None)
     report = verify_detached(content, seal.read_bytes(), roots)
     problems += list(report.problems)
     for label, value in ((tr("Cachet", "Seal"), report.signer or "?"),
