@@ -102,8 +102,8 @@ def test_start_show_pending_approve_reject(db: sessionmaker[Session], cli) -> No
     code, out, _ = cli("steps", "approve", "1", "--as", "olga", "--reason", "bon complet")
     assert code == 0 and "étape en cours supporting_documents" in out
     before = counts(db)
-    one_line_error(cli("steps", "reject", "2", "--as", "dora"), 2, "motif est obligatoire")
-    one_line_error(cli("steps", "reject", "2", "--as", "dora", "--reason", "  "), 2, "motif")
+    one_line_error(cli("steps", "reject", "2", "--as", "dora"), 10, "motif est obligatoire")
+    one_line_error(cli("steps", "reject", "2", "--as", "dora", "--reason", "  "), 10, "motif")
     assert counts(db) == before
     code, out, _ = cli("steps", "reject", "2", "--as", "dora", "--reason", "Kbis manquant")
     assert code == 0 and "étape en cours order_form" in out
@@ -132,7 +132,7 @@ def test_cli_errors_are_one_line_and_write_nothing(db: sessionmaker[Session], cl
     assert cli("steps", "approve", "1", "--as", "olga")[0] == 0
     one_line_error(cli("steps", "approve", "1", "--as", "oscar"), 4, "déjà été traitée")
     one_line_error(cli("steps", "request-document", "2", "--as", "dora", "--document", "Kbis",
-                       "--due", "demain"), 2, "Date invalide")
+                       "--due", "demain"), 10, "Date invalide")
 
 
 def test_invalid_circuit_yaml_is_one_line(db: sessionmaker[Session], cli, tmp_path: Path) -> None:
@@ -142,7 +142,7 @@ def test_invalid_circuit_yaml_is_one_line(db: sessionmaker[Session], cli, tmp_pa
     data["steps"][3]["on_approve"] = "signatur"
     (tmp_path / "circuits" / "broken.yaml").write_text(yaml.safe_dump(data))
     before = counts(db)
-    one_line_error(cli("files", "start", "--customer", "C000001", "--circuit", "broken"), 2,
+    one_line_error(cli("files", "start", "--customer", "C000001", "--circuit", "broken"), 10,
                    "étape « contract_review » : transition vers une étape inconnue « signatur »")
     assert counts(db) == before
 
@@ -153,7 +153,7 @@ def test_attach_checks_content(db: sessionmaker[Session], cli, tmp_path: Path) -
     hostile = tmp_path / "bon.pdf"
     hostile.write_bytes(pdfs.pdf(pdfs.with_open_action_js))
     before = counts(db)
-    one_line_error(cli("files", "attach", "1", str(hostile), "--kind", "order_form"), 2,
+    one_line_error(cli("files", "attach", "1", str(hostile), "--kind", "order_form"), 10,
                    "contenu actif")
     assert counts(db) == before
     clean = tmp_path / "kbis.pdf"
@@ -232,4 +232,4 @@ def test_circuits_command_lists_and_validates(db: sessionmaker[Session], cli,
     cli("files", "start", "--customer", "C000001")
     assert "v1" in cli("files", "circuits")[1]
     (tmp_path / "circuits" / "bad.yaml").write_text("name: bad\nlabel: {fr: a, en: b}\nsteps: []\n")
-    one_line_error(cli("files", "circuits"), 2, "bad.yaml : champ « steps »")
+    one_line_error(cli("files", "circuits"), 10, "bad.yaml : champ « steps »")

@@ -219,7 +219,7 @@ def test_cli_reopens_and_says_how_the_run_starts(db: sessionmaker[Session], cli,
     one_line_error(cli("files", "reopen", str(file_id), "--step", "invoice_seal",
                        "--reason", REASON, "--as", "ops"), 5, "automatique")
     one_line_error(cli("files", "reopen", str(file_id), "--step", "invoice_review",
-                       "--reason", " ", "--as", "ops"), 2, "motif est obligatoire")
+                       "--reason", " ", "--as", "ops"), 10, "motif est obligatoire")
     assert counts(db) == before
     code, out, _ = cli("files", "reopen", str(file_id), "--step", "invoice_review",
                        "--reason", REASON, "--as", "ops")
