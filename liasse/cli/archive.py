@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -70,8 +70,10 @@ def find_command(
     customer: str | None = typer.Option(None, help="Customer number or id."),
     document_type: str | None = typer.Option(None, "--type", help="invoice, contract, ..."),
     number: str | None = typer.Option(None, help="Document number."),
-    issued_from: str | None = typer.Option(None, "--from", help="Issued on or after (ISO)."),
-    issued_to: str | None = typer.Option(None, "--to", help="Issued on or before (ISO)."),
+    issued_from: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"],
+                                                help="Issued on or after (YYYY-MM-DD)."),
+    issued_to: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"],
+                                              help="Issued on or before (YYYY-MM-DD)."),
     deleted: bool = typer.Option(False, "--deleted", help="Include deleted documents."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
@@ -80,8 +82,8 @@ def find_command(
     with session_factory()() as session:
         rows = find(session, customer_id=customer_id, document_type=document_type,
                     document_number=number, include_deleted=deleted,
-                    issued_from=date.fromisoformat(issued_from) if issued_from else None,
-                    issued_to=date.fromisoformat(issued_to) if issued_to else None)
+                    issued_from=issued_from.date() if issued_from else None,
+                    issued_to=issued_to.date() if issued_to else None)
     if as_json:
         for row in rows:
             console.print_json(json.dumps(describe(row)), indent=None)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import typer
 
 from connectors.vies import VatChecker, VatStatus
-from dossiers.errors import ValidationError
+from dossiers.errors import ExitCode, ValidationError
 from dossiers.i18n import tr
-from liasse.cli.context import console
+from liasse.cli.context import console, err_console
 
 NAME = "vat"
 app = typer.Typer(
@@ -40,7 +40,7 @@ def check(
             f"Pays absent : préfixer le numéro {number} (FR, DE...) ou passer --country.",
             f"Country missing: prefix {number} with it (FR, DE...) or pass --country.",
         )
-    result = VatChecker().check_vat(country_code, compact)
+    result = VatChecker().check_vat(country_code, compact)  # stateless: no database needed
     label = f"{result.country}{result.number}"
     if result.status == VatStatus.INVALID:
         raise ValidationError(
@@ -48,14 +48,14 @@ def check(
             f"VAT number {label} is invalid: {result.reason}",
         )
     if result.status == VatStatus.UNVERIFIED:
-        console.print(
+        err_console.print(
             tr(
                 f"[yellow]{label} non vérifié[/] : {result.reason}",
                 f"[yellow]{label} not verified[/]: {result.reason}",
             ),
             highlight=False,
         )
-        return
+        raise typer.Exit(ExitCode.OUTAGE)  # not checked: a script must not take it as valid
     console.print(tr(f"[green]{label} valide[/]", f"[green]{label} valid[/]"), highlight=False)
     if result.name:
         console.print(result.name, highlight=False)
