@@ -125,13 +125,13 @@ def cli(db_engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     from alembic import command
 
     from application.schema import migrate
-    from liasse.cli import context
+    from liasse.cli import environment
 
     monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
     url = db_engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
     monkeypatch.setenv("COLUMNS", "200")  # rich tables keep whole values on one line
     command.stamp(migrate.alembic_config(url), "head")
-    context.clear_caches()
+    environment.clear_caches()
     yield CliRun(tmp_path)
-    context.clear_caches()
+    environment.clear_caches()

@@ -32,7 +32,7 @@ from application.schema import migrate
 from dossiers.errors import ExitCode, IntegrityFailure, ValidationError
 from dossiers.input_validation import pydantic_reason
 from dossiers.invoicing.inputs import InvoiceInput, parse_input
-from liasse.cli import context, main
+from liasse.cli import environment, main
 from liasse.cli.exit_codes import exit_code_for
 
 
@@ -53,9 +53,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
     monkeypatch.setenv("COLUMNS", "200")
     migrate.upgrade(url)
-    context.clear_caches()
+    environment.clear_caches()
     yield tmp_path
-    context.clear_caches()
+    environment.clear_caches()
 
 
 def one_line(err: str) -> str:
@@ -109,7 +109,7 @@ def test_a_real_subprocess_prints_no_traceback(home: Path) -> None:
 def test_an_unreachable_database_is_an_outage(home: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIASSE_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/x")
-    context.clear_caches()
+    environment.clear_caches()
     code, _, err = run("customers", "list")
     line = one_line(err)
     assert code == ExitCode.OUTAGE == 75
@@ -125,7 +125,7 @@ def test_an_unreachable_s3_endpoint_is_an_outage(home: Path,
                         "LIASSE_ARCHIVE_S3_ACCESS_KEY": "k",
                         "LIASSE_ARCHIVE_S3_SECRET_KEY": "s"}.items():
         monkeypatch.setenv(name, value)
-    context.clear_caches()
+    environment.clear_caches()
     code, _, err = run("archive", "verify")
     assert code == 75 and "stockage S3 de l'archive injoignable" in one_line(err)
 
@@ -133,7 +133,7 @@ def test_an_unreachable_s3_endpoint_is_an_outage(home: Path,
 def test_a_setting_that_does_not_validate_names_the_variable(
         home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIASSE_ARCHIVE_BACKEND", "bogus")
-    context.clear_caches()
+    environment.clear_caches()
     code, _, err = run("archive", "verify")
     line = one_line(err)
     assert code == ExitCode.CONFIG == 78
@@ -311,7 +311,7 @@ def test_a_value_too_long_for_postgresql_is_a_refusal(
         monkeypatch.delenv(name)
     monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
-    context.clear_caches()
+    environment.clear_caches()
     pdf = tmp_path / "contract.pdf"
     from pypdf import PdfWriter
 
@@ -330,8 +330,8 @@ def test_a_value_too_long_for_postgresql_is_a_refusal(
         with pg_engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM invoice_series")).scalar_one() == 0
     finally:
-        context.session_factory().kw["bind"].dispose()
-        context.clear_caches()
+        environment.session_factory().kw["bind"].dispose()
+        environment.clear_caches()
 
 
 def test_circuit_errors_are_translated_too() -> None:

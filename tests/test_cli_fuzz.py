@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 
 from application.schema import migrate
 from dossiers.errors import ExitCode
-from liasse.cli import context, main
+from liasse.cli import environment, main
 
 USAGE, REFUSED, NOT_FOUND = ExitCode.USAGE, ExitCode.REFUSED, ExitCode.NOT_FOUND
 CONFLICT, INTEGRITY, OUTAGE, CONFIG = (ExitCode.CONFLICT, ExitCode.INTEGRITY, ExitCode.OUTAGE,
@@ -320,11 +320,11 @@ class Home:
 
 
 @contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
+def variables(values: dict[str, str]) -> Iterator[None]:
     """Set `LIASSE_*` variables for one command; the CLI forgets what it built from them."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
-    context.clear_caches()
+    environment.clear_caches()
     try:
         yield
     finally:
@@ -333,7 +333,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        context.clear_caches()
+        environment.clear_caches()
 
 
 def run(args: list[str]) -> tuple[int, str, str]:
@@ -353,7 +353,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
     os.environ.update({"LIASSE_HOME": str(root), "LIASSE_DATABASE_URL": url,
                        "LIASSE_LANGUAGE": "fr", "COLUMNS": "200"})
     migrate.upgrade(url)
-    context.clear_caches()
+    environment.clear_caches()
     files = root / "inputs"
     files.mkdir()
     blank = files / "blank.pdf"
@@ -374,14 +374,14 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
                  "--postcode 75001 --city PARIS --email c@client.example"):
         code, _, err = run(shlex.split(line))
         assert code == 0, (line, err)
-    with environment(NO_SMTP):  # a session whose invitation is still to be mailed
+    with variables(NO_SMTP):  # a session whose invitation is still to be mailed
         code, out, err = run(["sign", "open", str(blank), "--title", "T", "--signer", SIGNER])
     assert code == 0, err
     paths["session"] = out.split("Session ouverte : ")[1].split()[0]
     engine = create_engine(url)
     yield Home(root, url, engine, paths, inspect(engine).get_table_names())
     engine.dispose()
-    context.clear_caches()
+    environment.clear_caches()
     for name in ("LIASSE_HOME", "LIASSE_DATABASE_URL", "LIASSE_LANGUAGE"):
         os.environ.pop(name, None)
     os.environ.update(clean)
@@ -430,7 +430,7 @@ def _cases() -> list[Any]:
 @pytest.mark.parametrize("bad", _cases())
 def test_bad_invocation(home: Home, bad: Bad) -> None:
     before = snapshot(home)
-    with environment(bad.env):
+    with variables(bad.env):
         code, out, err = run(bad.args(home.paths))
     assert "Traceback" not in out + err, err
     assert code == bad.code, (code, err)

@@ -34,7 +34,7 @@ from dossiers.archive.bundle import describe
 from dossiers.customers.models import Customer
 from dossiers.errors import IntegrityFailure, NotFound
 from dossiers.i18n import tr
-from liasse.cli.context import console, services, session_factory
+from liasse.cli.environment import console, services, session_factory
 from signing.cades import seal_bytes, verify_detached
 from signing.certificates import load_pem_certs
 from signing.pki.signing_pki import verification_roots

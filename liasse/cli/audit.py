@@ -13,7 +13,7 @@ from dossiers.archive import verify_anchors
 from dossiers.audit import AuditEvent, verify
 from dossiers.errors import IntegrityFailure
 from dossiers.i18n import tr
-from liasse.cli.context import console, services, session_factory
+from liasse.cli.environment import console, services, session_factory
 from signing.cades import verify_detached
 from signing.certificates import load_pem_certs
 from signing.pki.signing_pki import verification_roots

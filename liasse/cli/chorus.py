@@ -23,7 +23,7 @@ from dossiers.chorus_deposits import ChorusDeposit, DepositState
 from dossiers.db import utcnow
 from dossiers.errors import NotFound, ValidationError
 from dossiers.i18n import tr
-from liasse.cli.context import console, session_factory
+from liasse.cli.environment import console, session_factory
 
 NAME = "chorus"
 app = typer.Typer(help="Dépôts Chorus Pro. / Chorus Pro deposits.", no_args_is_help=True)

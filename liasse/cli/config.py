@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings
 from rich.table import Table
 
 from dossiers.i18n import tr
-from liasse.cli.context import console
+from liasse.cli.environment import console
 
 NAME = "config"
 app = typer.Typer(help="Configuration (variables LIASSE_*). / Configuration (LIASSE_* variables).")

@@ -45,7 +45,7 @@ from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from dossiers.i18n import tr
 from dossiers.staff.models import StaffUser
-from liasse.cli import context
+from liasse.cli.environment import console, session_factory, settings
 
 NAME = "customers"
 app = typer.Typer(help="Fichier clients. / Customer records.", no_args_is_help=True)
@@ -60,9 +60,9 @@ def _vies_check(number: str, vat_number: str | None) -> None:
     """Ask VIES about a just-saved intra-EU VAT number and say what it answered."""
     if not needs_vies_check(vat_number):
         return
-    result = check_customer_vat(context.session_factory(), number, default_checker(),
+    result = check_customer_vat(session_factory(), number, default_checker(),
                                 actor=ACTOR)
-    context.console.print(Text(result.message(), style=VIES_STYLE[result.status]))
+    console.print(Text(result.message(), style=VIES_STYLE[result.status]))
 
 
 def _date(text: str | None, option: str) -> date | None:
@@ -143,14 +143,14 @@ def add(
         service_code=service_code, invoice_language=invoice_language,
         sales_rep_login=sales_rep,
     )
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         customer = create_customer(session, data, actor=ACTOR)
         number, name, vat_number = customer.number, customer.display_name, customer.vat_number
         warnings = invoicing_warnings(customer)
-    context.console.print(tr(f"Client {number} créé : {name}.",
+    console.print(tr(f"Client {number} créé : {name}.",
                              f"Customer {number} created: {name}."), highlight=False)
     for warning in warnings:  # the customer is kept; its invoices would be refused
-        context.console.print(Text(warning.message, style="yellow"))
+        console.print(Text(warning.message, style="yellow"))
     if not no_vies:
         _vies_check(number, vat_number)
 
@@ -176,9 +176,9 @@ def list_(
         query = query.where(Customer.type == _choice(CustomerType, type_, "--type"))
     if state:
         query = query.where(Customer.state == _choice(CustomerState, state, "--state"))
-    with context.session_factory()() as session:
+    with session_factory()() as session:
         customers = list(session.scalars(query).unique())
-        context.console.print(_table(customers))
+        console.print(_table(customers))
 
 
 @app.command("search")
@@ -188,10 +188,10 @@ def search(
                            help="all | number | name | company | postcode | city | selection"),
 ) -> None:
     """Quick search, case- and accent-insensitive."""
-    with context.session_factory()() as session:
+    with session_factory()() as session:
         found = list(quick_search(session, by, value))
-        context.console.print(_table(found))
-        context.console.print(tr(f"{len(found)} client(s).", f"{len(found)} customer(s)."))
+        console.print(_table(found))
+        console.print(tr(f"{len(found)} client(s).", f"{len(found)} customer(s)."))
 
 
 @app.command("export")
@@ -205,14 +205,14 @@ def export(
 ) -> None:
     """Export a selection of customers to Excel."""
     keys = [c.strip() for c in columns.split(",") if c.strip()]
-    with context.session_factory()() as session:
+    with session_factory()() as session:
         if value:
             customers = list(quick_search(session, by, value, limit=None))
         else:
             customers = list(session.scalars(select(Customer).order_by(Customer.number)).unique())
         content = export_customers(customers, keys, language=lang)
     output.write_bytes(content)
-    context.console.print(tr(f"{len(customers)} client(s) exporté(s) dans {output}.",
+    console.print(tr(f"{len(customers)} client(s) exporté(s) dans {output}.",
                              f"{len(customers)} customer(s) exported to {output}."),
                           highlight=False)
 
@@ -220,8 +220,8 @@ def export(
 @app.command("show")
 def show(number: str = typer.Argument(...)) -> None:
     """Show one customer record with its addresses, selection codes, contacts and actions."""
-    out = context.console
-    with context.session_factory()() as session:
+    out = console
+    with session_factory()() as session:
         c = get_customer(session, number)
         out.print(Text.assemble((c.number, "bold"),
                                 f" {c.display_name} — {c.type.value}, {c.state.value}"))
@@ -328,10 +328,10 @@ def update(
         raise ValidationError(
             f"Champ(s) inconnu(s) : {', '.join(unknown)}. Champs possibles : {valid}.",
             f"Unknown field(s): {', '.join(unknown)}. Valid fields: {valid}.")
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         customer = update_customer(session, number, changes, actor=ACTOR)
         number, vat_number = customer.number, customer.vat_number
-    context.console.print(tr(f"Client {number} mis à jour.", f"Customer {number} updated."))
+    console.print(tr(f"Client {number} mis à jour.", f"Customer {number} updated."))
     if "vat_number" in changes and not no_vies:
         _vies_check(number, vat_number)
 
@@ -344,7 +344,7 @@ def _yes_no(value: str) -> str:
 @app.command("vat-check")
 def vat_check(number: str = typer.Argument(...)) -> None:
     """Ask VIES again about a customer's VAT number and record the answer."""
-    with context.session_factory()() as session:
+    with session_factory()() as session:
         customer = get_customer(session, number)
         number, vat_number = customer.number, customer.vat_number
     if not needs_vies_check(vat_number):
@@ -363,21 +363,21 @@ def state(
     reason: str = typer.Option(None, "--reason"),
 ) -> None:
     """Suspend, strike off or reactivate a customer."""
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         change_state(session, number, new_state, actor=ACTOR, reason=reason)
-    context.console.print(tr(f"Client {number} : {new_state}.", f"Customer {number}: {new_state}."))
+    console.print(tr(f"Client {number} : {new_state}.", f"Customer {number}: {new_state}."))
 
 
 @app.command("postal-return")
 def postal_return(number: str = typer.Argument(...)) -> None:
     """Record a letter returned by La Poste (NPAI)."""
-    threshold = context.settings().npai_threshold
-    with transaction(context.session_factory()) as session:
+    threshold = settings().npai_threshold
+    with transaction(session_factory()) as session:
         outcome = record_postal_return(session, number, threshold=threshold, actor=ACTOR)
-    context.console.print(tr(f"NPAI {outcome.count}/{threshold}.",
+    console.print(tr(f"NPAI {outcome.count}/{threshold}.",
                              f"Postal returns {outcome.count}/{threshold}."))
     if outcome.suspension_proposed:
-        context.console.print(tr(
+        console.print(tr(
             f"Seuil atteint : suspendre les livraisons ? `liasse customers state {number} "
             "suspended`",
             f"Threshold reached: suspend deliveries? `liasse customers state {number} suspended`",
@@ -397,9 +397,9 @@ def action(
     """Record an action; with --remind it shows in `liasse tasks` until done."""
     data = _given(kind=kind, subject=subject, author_login=author, copy_to_login=copy_to,
                   comment=comment, reminder_on=_date(remind, "--remind"))
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         action_id = add_action(session, number, data).id
-    context.console.print(tr(f"Action #{action_id} enregistrée.", f"Action #{action_id} saved."))
+    console.print(tr(f"Action #{action_id} enregistrée.", f"Action #{action_id} saved."))
 
 
 @app.command("address-add")
@@ -422,9 +422,9 @@ def address_add(
                   address_extra=address_extra, postcode=postcode, city=city, country=country,
                   title_code=title_code, valid_from=_date(valid_from, "--from"),
                   valid_until=_date(valid_until, "--until"))
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         add_address(session, number, data, actor=ACTOR)
-    context.console.print(tr("Adresse ajoutée.", "Address added."))
+    console.print(tr("Adresse ajoutée.", "Address added."))
 
 
 @app.command("code-define")
@@ -435,16 +435,16 @@ def code_define(
 ) -> None:
     """Define a selection code (free entry, or a list of values)."""
     values = [v for v in (choices or "").split(",") if v.strip()]
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         define_selection_code(session, code, label, choices=values, actor=ACTOR)
-    context.console.print(tr(f"Code {code.upper()} défini.", f"Code {code.upper()} defined."))
+    console.print(tr(f"Code {code.upper()} défini.", f"Code {code.upper()} defined."))
 
 
 @app.command("code-set")
 def code_set(number: str = typer.Argument(...), code: str = typer.Argument(...),
              value: str = typer.Argument(...)) -> None:
     """Give a customer a value for a selection code."""
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         set_selection(session, number, code, value, actor=ACTOR)
-    context.console.print(f"{number} : {code.upper()} = {value}", highlight=False)
+    console.print(f"{number} : {code.upper()} = {value}", highlight=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from application.schema import migrate
-from liasse.cli.context import console, settings
+from liasse.cli.environment import console, settings
 
 NAME = "db"
 app = typer.Typer(help="Base de données : migrations. / Database migrations.", no_args_is_help=True)

@@ -12,7 +12,7 @@ import time
 import typer
 
 from dossiers.i18n import set_language, tr
-from liasse.cli.context import clear_caches, console
+from liasse.cli.environment import clear_caches, console
 from liasse.demo import run
 from liasse.demo.home import choose_home, use_embedded_defaults
 

@@ -19,7 +19,7 @@ from documents.facturx.check import check_facturx
 from documents.facturx.validation import FacturXReport
 from dossiers.errors import ExitCode
 from dossiers.i18n import tr
-from liasse.cli.context import console, err_console
+from liasse.cli.environment import console, err_console
 
 NAME = "facturx"
 app = typer.Typer(

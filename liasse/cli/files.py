@@ -20,7 +20,7 @@ from dossiers.files import queries, service
 from dossiers.files.documents import attach_document
 from dossiers.files.state_machine import AwaitCustomer, Finished, NextAction, RunAutomatic
 from dossiers.i18n import tr
-from liasse.cli.context import console, err_console, session_factory, settings
+from liasse.cli.environment import console, err_console, session_factory, settings
 
 NAME = "files"
 app = typer.Typer(help="Dossiers clients. / Customer files.", no_args_is_help=True)

@@ -18,7 +18,7 @@ from dossiers.i18n import tr
 from flows.control import NotWaiting, resume_stale_runs, resume_step, start_file
 from flows.db_file_engine import make_file_engine, record_decision
 from flows.file_engine_protocol import StepDecision
-from liasse.cli.context import console, session_factory
+from liasse.cli.environment import console, session_factory
 
 NAME = "flow"
 app = typer.Typer(help="Flux Prefect des dossiers. / Customer-file flow runs.",

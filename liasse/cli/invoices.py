@@ -35,7 +35,7 @@ from dossiers.invoicing.models import Invoice, InvoiceKind, InvoiceState
 from dossiers.invoicing.numbering import configure_series
 from dossiers.invoicing.queries import credit_status, get_invoice, list_invoices
 from liasse.cli import facturx as facturx_cli
-from liasse.cli.context import console, services, session_factory
+from liasse.cli.environment import console, services, session_factory
 
 NAME = "invoices"
 app = typer.Typer(help="Factures et avoirs. / Invoices and credit notes.", no_args_is_help=True)

@@ -40,10 +40,10 @@ from dossiers.errors import ConfigurationError, ExitCode, LiasseError
 from dossiers.i18n import LANGUAGES, current_language, set_language, tr
 from dossiers.input_validation import pydantic_reason
 from liasse.cli import exit_codes
-from liasse.cli.context import err_console, settings
+from liasse.cli.environment import err_console, settings
 
 #: Modules of `liasse/cli/` that are not commands.
-NOT_COMMANDS = {"main", "context", "exit_codes"}
+NOT_COMMANDS = {"main", "environment", "exit_codes"}
 
 
 class _LazyGroup(TyperGroup):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import typer
 
 from dossiers.i18n import tr
-from liasse.cli.context import console, services
+from liasse.cli.environment import console, services
 from portal.settings import PortalSettings
 
 

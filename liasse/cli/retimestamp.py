@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from dossiers.i18n import tr
-from liasse.cli.context import console, services
+from liasse.cli.environment import console, services
 from signing.pades.archive_timestamp import extend_archive_timestamp
 from signing.pades.profile import PadesLevel
 from signing.validation.errors import VerificationError

@@ -16,7 +16,7 @@ import typer
 from dossiers.i18n import tr
 from flows.local_stack import LocalStack, portal_available
 from flows.serve import runner_deployments
-from liasse.cli.context import console, settings
+from liasse.cli.environment import console, settings
 
 
 def serve_command(

@@ -20,7 +20,7 @@ import typer
 from application.signing_sessions import signing_service, sms_is_simulated
 from dossiers.errors import ExitCode, LiasseError
 from dossiers.i18n import tr
-from liasse.cli.context import console, services
+from liasse.cli.environment import console, services
 from signing.event_context import CLI_CONTEXT
 from signing.pades.seal import seal_pdf
 from signing.sessions.errors import InvalidSessionInput

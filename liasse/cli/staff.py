@@ -12,7 +12,7 @@ from dossiers.i18n import tr
 from dossiers.staff.credentials import MIN_LENGTH, set_password
 from dossiers.staff.models import StaffUser
 from dossiers.staff.service import create_staff_user, create_team, grant_role, users_with_role
-from liasse.cli import context
+from liasse.cli.environment import console, session_factory
 
 NAME = "staff"
 app = typer.Typer(help="Utilisateurs et rôles. / Staff users and roles.", no_args_is_help=True)
@@ -32,19 +32,19 @@ def add(
     """Create a staff user."""
     data = {"login": login, "full_name": name, "email": email, "roles": role, "team": team,
             "mobile": mobile}
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         user = create_staff_user(session, data, actor="cli")
         roles = ", ".join(sorted(user.role_names))
-    context.console.print(tr(f"Utilisateur {login} créé ({roles}).",
+    console.print(tr(f"Utilisateur {login} créé ({roles}).",
                              f"Staff user {login} created ({roles})."), highlight=False)
 
 
 @app.command("grant")
 def grant(login: str = typer.Argument(...), role: str = typer.Argument(...)) -> None:
     """Give a role to a user."""
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         grant_role(session, login, role, actor="cli")
-    context.console.print(tr(f"{login} : rôle {role} accordé.", f"{login}: role {role} granted."))
+    console.print(tr(f"{login} : rôle {role} accordé.", f"{login}: role {role} granted."))
 
 
 @app.command("password")
@@ -59,9 +59,9 @@ def password(
         secret = typer.prompt(tr(f"Mot de passe ({MIN_LENGTH} caractères au moins)",
                                  f"Password (at least {MIN_LENGTH} characters)"),
                               hide_input=True, confirmation_prompt=True)
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         set_password(session, login, secret, actor="cli")
-    context.console.print(tr(f"{login} : mot de passe enregistré.",
+    console.print(tr(f"{login} : mot de passe enregistré.",
                              f"{login}: password set."), highlight=False)
 
 
@@ -69,15 +69,15 @@ def password(
 def team_add(name: str = typer.Argument(...),
              lead: str = typer.Option(None, "--lead", help="Login of a group_lead.")) -> None:
     """Create a team, optionally with its lead."""
-    with transaction(context.session_factory()) as session:
+    with transaction(session_factory()) as session:
         create_team(session, name, lead_login=lead, actor="cli")
-    context.console.print(tr(f"Équipe {name} créée.", f"Team {name} created."))
+    console.print(tr(f"Équipe {name} créée.", f"Team {name} created."))
 
 
 @app.command("list")
 def list_(role: str = typer.Option(None, "--role", help="Only users with this role.")) -> None:
     """List staff users with their roles and team."""
-    with context.session_factory()() as session:
+    with session_factory()() as session:
         if role:
             users = list(users_with_role(session, role))
         else:
@@ -87,4 +87,4 @@ def list_(role: str = typer.Option(None, "--role", help="Only users with this ro
         for u in users:
             table.add_row(u.login, u.full_name, u.email, ", ".join(sorted(u.role_names)),
                           u.team.name if u.team else "")
-        context.console.print(table)
+        console.print(table)

@@ -18,7 +18,7 @@ from dossiers.files import queries, service
 from dossiers.files.models import CustomerFile
 from dossiers.files.state_machine import Transition
 from dossiers.i18n import tr
-from liasse.cli.context import console, session_factory
+from liasse.cli.environment import console, session_factory
 from liasse.cli.files import when
 
 NAME = "steps"

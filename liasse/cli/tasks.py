@@ -12,7 +12,7 @@ from dossiers.customers.models import CustomerAction
 from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from dossiers.i18n import tr
-from liasse.cli import context
+from liasse.cli.environment import console, session_factory
 
 
 def _rows(table: Table, actions: list[CustomerAction], colour: str, label: str) -> None:
@@ -34,11 +34,11 @@ def tasks_command(
         raise ValidationError(f"Date invalide pour --today : « {today} » (AAAA-MM-JJ attendu).",
                               f"Invalid date for --today: '{today}' (YYYY-MM-DD expected)."
                               ) from None
-    factory = context.session_factory()
+    factory = session_factory()
     if done is not None:
         with transaction(factory) as session:
             mark_done(session, done, by_login=by or user)
-        context.console.print(tr(f"Action #{done} faite.", f"Action #{done} done."))
+        console.print(tr(f"Action #{done} faite.", f"Action #{done} done."))
         return
     with factory() as session:
         listed = tasks(session, day, staff_login=user)
@@ -46,8 +46,8 @@ def tasks_command(
                       tr("Nom", "Name"), tr("Type", "Kind"), tr("Objet", "Subject"))
         _rows(table, list(listed.overdue), "red", tr("en retard", "overdue"))
         _rows(table, list(listed.due_today), "blue", tr("aujourd'hui", "today"))
-        context.console.print(table)
-    context.console.print(tr(
+        console.print(table)
+    console.print(tr(
         f"{len(listed.due_today)} tâche(s) du jour, {len(listed.overdue)} en retard.",
         f"{len(listed.due_today)} task(s) due today, {len(listed.overdue)} overdue.",
     ))

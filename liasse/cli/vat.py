@@ -12,7 +12,7 @@ import typer
 from connectors.vies import VatChecker, VatStatus
 from dossiers.errors import ExitCode, ValidationError
 from dossiers.i18n import tr
-from liasse.cli.context import console, err_console
+from liasse.cli.environment import console, err_console
 
 NAME = "vat"
 app = typer.Typer(

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from dossiers.i18n import tr
-from liasse.cli.context import console
+from liasse.cli.environment import console
 from signing.pki.signing_pki import verification_roots
 from signing.settings import SigningSettings
 from signing.validation.errors import SignaturesInvalid, VerificationError

@@ -49,7 +49,8 @@ def choose_home(now: datetime | None = None, base: Path | None = None) -> Path:
 def use_embedded_defaults(home: Path) -> list[str]:
     """Point this process's settings at `home`; returns the names of the settings dropped.
 
-    The caller forgets what it built from the old settings (`liasse.cli.context.clear_caches`)."""
+    The caller forgets what it built from the old settings
+    (`liasse.cli.environment.clear_caches`)."""
     dropped = sorted(k for k in os.environ if k.startswith("LIASSE_") and k not in KEPT_SETTINGS)
     for name in dropped:
         del os.environ[name]

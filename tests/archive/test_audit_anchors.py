@@ -29,7 +29,7 @@ from dossiers.audit import AuditChainHead, AuditEvent, record, verify
 from dossiers.audit.chain import event_hash
 from dossiers.db import make_engine, make_session_factory, transaction
 from dossiers.errors import IntegrityFailure
-from liasse.cli import context
+from liasse.cli import environment
 from liasse.cli.main import root
 from signing.cades import seal_bytes
 
@@ -51,13 +51,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Home]:
     monkeypatch.setenv("LIASSE_HOME", str(path))
     monkeypatch.setenv("LIASSE_ARCHIVE_BACKEND", "local")
     monkeypatch.setenv("COLUMNS", "250")
-    context.clear_caches()
+    environment.clear_caches()
     url = f"sqlite:///{(path / 'liasse.db').resolve()}"
     migrate.upgrade(url)
     factory = make_session_factory(make_engine(url))
     yield Home(path, factory, Archive(factory, LocalFolderArchive(path / "archive"),
                                       RetentionPolicy()))
-    context.clear_caches()
+    environment.clear_caches()
 
 
 def _events(db: sessionmaker[Session], count: int) -> None:
@@ -172,7 +172,7 @@ def test_segments_are_linked_by_content_and_export_refuses_a_rewritten_chain(
     first, second = _archived(home.archive, "audit_log")
     forged = _forge_link(second)
     assert check_segment(forged) == []  # consistent on its own, same previous file hash
-    seal = seal_bytes(forged, context.services().seal)  # sealed by whoever holds the seal
+    seal = seal_bytes(forged, environment.services().seal)  # sealed by whoever holds the seal
     paths = {}
     for name, content in (("seg1.jsonl", first), ("seg2.jsonl", forged), ("seg2.seal", seal)):
         paths[name] = tmp_path / name

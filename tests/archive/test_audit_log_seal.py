@@ -31,7 +31,7 @@ from dossiers.audit import record
 from dossiers.db import make_engine, make_session_factory, transaction
 from dossiers.errors import IntegrityFailure
 from flows.archive import audit_log_export_flow
-from liasse.cli import context
+from liasse.cli import environment
 from liasse.cli.main import root
 from signing.cades import seal_bytes, verify_detached
 from signing.pades.profile import PadesLevel, PadesProfile
@@ -137,13 +137,13 @@ def _embedded_env(monkeypatch: pytest.MonkeyPatch, home: Path, database_url: str
     monkeypatch.setenv("LIASSE_HOME", str(home))
     monkeypatch.setenv("LIASSE_DATABASE_URL", database_url)
     monkeypatch.setenv("LIASSE_ARCHIVE_BACKEND", "local")
-    context.clear_caches()
+    environment.clear_caches()
 
 
 @pytest.fixture
 def cleared_caches() -> Iterator[None]:
     yield
-    context.clear_caches()
+    environment.clear_caches()
 
 
 def _cli(*args: str) -> str:

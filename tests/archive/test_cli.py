@@ -19,7 +19,7 @@ from connectors.archive import LocalFolderArchive
 from dossiers.archive import Archive, RetentionPolicy, archive_document
 from dossiers.db import make_engine, make_session_factory
 from dossiers.errors import IntegrityFailure
-from liasse.cli import context
+from liasse.cli import environment
 from liasse.cli.main import root
 
 from .support import add_customer, corrupt_object
@@ -30,10 +30,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
     monkeypatch.setenv("LIASSE_DATABASE_URL", "")
     monkeypatch.setenv("LIASSE_ARCHIVE_BACKEND", "local")
-    context.clear_caches()
+    environment.clear_caches()
     migrate.upgrade(f"sqlite:///{(tmp_path / 'liasse.db').resolve()}")
     yield tmp_path
-    context.clear_caches()
+    environment.clear_caches()
 
 
 def _seed(home: Path) -> tuple[Archive, list[int]]:
@@ -102,7 +102,7 @@ def test_corruption_exits_7_with_one_line_and_verify_export_needs_no_database(
         for item in source.infolist():
             target.writestr(item, b"x" if item.filename.endswith(".pdf") else source.read(item))
     os.environ["LIASSE_HOME"] = str(tmp_path_factory.mktemp("nodb"))  # restored by monkeypatch
-    context.clear_caches()
+    environment.clear_caches()
     assert "2 document(s)" in _run("verify-export", str(zip_path))
     result = CliRunner().invoke(root, ["archive", "verify-export", str(forged)])
     assert isinstance(result.exception, IntegrityFailure)

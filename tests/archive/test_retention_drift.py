@@ -28,7 +28,7 @@ from dossiers.archive import (
     verify,
 )
 from dossiers.errors import IntegrityFailure
-from liasse.cli import context
+from liasse.cli import environment
 from liasse.cli.main import root
 
 from .support import TestClock, move_server_clock
@@ -144,7 +144,7 @@ def test_cli_verify_fails_on_a_drifted_retention(
     monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
     monkeypatch.setenv("LIASSE_DATABASE_URL", "")
     monkeypatch.setenv("LIASSE_ARCHIVE_BACKEND", "local")
-    context.clear_caches()
+    environment.clear_caches()
     url = f"sqlite:///{(tmp_path / 'liasse.db').resolve()}"
     migrate.upgrade(url)
     factory = make_session_factory(make_engine(url))
@@ -158,4 +158,4 @@ def test_cli_verify_fails_on_a_drifted_retention(
         assert isinstance(bad.exception, IntegrityFailure)
         assert "retention" in bad.output and "retain-until differs" in bad.output
     finally:
-        context.clear_caches()
+        environment.clear_caches()

@@ -34,7 +34,7 @@ from .helpers import (
 
 @pytest.fixture
 def cli_env(tmp_path: Path, server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
-    from liasse.cli import context
+    from liasse.cli import environment
 
     url = f"sqlite:///{tmp_path / 'liasse.db'}"
     migrate.upgrade(url)
@@ -53,9 +53,9 @@ def cli_env(tmp_path: Path, server_url: str, monkeypatch: pytest.MonkeyPatch) ->
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    context.clear_caches()
+    environment.clear_caches()
     yield env
-    context.clear_caches()
+    environment.clear_caches()
 
 
 def test_chorus_commands(

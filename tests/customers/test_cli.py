@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from application.schema import migrate
 from dossiers.customers.models import Customer, CustomerAction
 from dossiers.staff.models import StaffUser
-from liasse.cli import context, main
+from liasse.cli import environment, main
 
 from .support import VALID_IBAN, VALID_SIRET, count, counts
 
@@ -47,7 +47,7 @@ def cli(db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
     monkeypatch.setenv("LIASSE_LANGUAGE", "fr")
     monkeypatch.setenv("COLUMNS", "200")
-    context.clear_caches()
+    environment.clear_caches()
 
     def run(*args: str) -> Run:
         monkeypatch.setattr(sys, "argv", ["liasse", *args])
@@ -60,8 +60,8 @@ def cli(db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         return Run(code, out, err)
 
     yield run
-    context.session_factory().kw["bind"].dispose()
-    context.clear_caches()
+    environment.session_factory().kw["bind"].dispose()
+    environment.clear_caches()
 
 
 @pytest.fixture
@@ -179,7 +179,7 @@ def test_postal_returns_use_the_configured_threshold(
 ) -> None:
     cli = with_staff
     monkeypatch.setenv("LIASSE_NPAI_THRESHOLD", "2")
-    context.clear_caches()
+    environment.clear_caches()
     assert cli("customers", "add", *PERSON).code == 0
     assert "1/2" in cli("customers", "postal-return", "C000001").out
     second = cli("customers", "postal-return", "C000001")

@@ -91,7 +91,7 @@ BAD_INPUTS = [
     ({"last_name": None}, ValidationError, "nom ou une société"),
     ({"type": "vip"}, ValidationError, "type de client"),
     ({"sales_rep_login": ""}, ValidationError, "commercial"),
-    ({"payment_term_days": "trente"}, ValidationError, "nombre attendu"),
+    ({"payment_term_days": "trente"}, ValidationError, "nombre entier attendu"),
     ({"mandate_signed_on": "hier"}, ValidationError, "AAAA-MM-JJ"),
 ]
 

@@ -22,7 +22,7 @@ from dossiers.customers.vat_checks import (
 )
 from dossiers.db import transaction
 from dossiers.errors import ValidationError
-from liasse.cli import context
+from liasse.cli import environment
 
 from .support import count, customer_data
 
@@ -135,7 +135,7 @@ def cli(cli, staff: None, vies_server, monkeypatch: pytest.MonkeyPatch):
     """The shared CLI fixture, with VIES answered by the fake VIES server."""
     monkeypatch.setenv("LIASSE_VIES_URL", vies_server[1])
     monkeypatch.setenv("LIASSE_VIES_TIMEOUT_SECONDS", "2")
-    context.clear_caches()
+    environment.clear_caches()
     return cli
 
 

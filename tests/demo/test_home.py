@@ -42,7 +42,7 @@ def test_embedded_defaults_drop_other_settings(tmp_path: Path, monkeypatch) -> N
         assert os.environ["LIASSE_LANGUAGE"] == "en"
         assert "LIASSE_DATABASE_URL" not in os.environ
     finally:
-        from liasse.cli.context import clear_caches
+        from liasse.cli.environment import clear_caches
 
         monkeypatch.undo()
         clear_caches()

@@ -22,7 +22,7 @@ from dossiers.errors import ExitCode
 from dossiers.files.models import CustomerFile, FileDocument, FileStep
 from dossiers.files.states import FileState, StepState
 from dossiers.staff.models import StaffUser
-from liasse.cli import context, main
+from liasse.cli import environment, main
 
 from . import pdfs
 from .helpers import CIRCUITS_DIR, issued_invoice, seed
@@ -46,11 +46,11 @@ def cli(db: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("LIASSE_CIRCUITS_DIR", str(circuits))
     # Rich wraps at 80 columns when not on a terminal; the entry point's one-line promise is
     # about the message, so let long lines through unwrapped here.
-    monkeypatch.setattr(context.err_console, "soft_wrap", True)
-    monkeypatch.setattr(context.console, "soft_wrap", True)
-    monkeypatch.setattr(context.console, "_width", 240)  # tables: room for every column
+    monkeypatch.setattr(environment.err_console, "soft_wrap", True)
+    monkeypatch.setattr(environment.console, "soft_wrap", True)
+    monkeypatch.setattr(environment.console, "_width", 240)  # tables: room for every column
     _stamp_as_migrated(db)
-    context.clear_caches()
+    environment.clear_caches()
 
     def run(*args: str) -> Result:
         capsys.readouterr()
@@ -64,8 +64,8 @@ def cli(db: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPat
         return code, out, err
 
     yield run
-    context.session_factory().kw["bind"].dispose()
-    context.clear_caches()
+    environment.session_factory().kw["bind"].dispose()
+    environment.clear_caches()
 
 
 def _stamp_as_migrated(db: sessionmaker[Session]) -> None:

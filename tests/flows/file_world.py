@@ -159,7 +159,7 @@ def build_world(db: sessionmaker[Session], home: Path, twilio: FakeTwilioServer)
 
 
 def _clear_caches() -> None:
-    from liasse.cli.context import clear_caches
+    from liasse.cli.environment import clear_caches
 
     clear_caches()
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from application.schema import migrate
 from dossiers.files import service
 from flows.runtime import Runtime
-from liasse.cli import context
+from liasse.cli import environment
 from liasse.cli.main import root
 
 pytestmark = pytest.mark.xdist_group("prefect")
@@ -41,9 +41,9 @@ def cli_on_world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     command.stamp(migrate.alembic_config(url), "head")  # schema from create_all, as at head
     monkeypatch.setenv("LIASSE_DATABASE_URL", url)
 
-    context.clear_caches()
+    environment.clear_caches()
     yield world
-    context.session_factory.cache_clear()
+    environment.session_factory.cache_clear()
 
 
 def test_cli_decides_and_resumes_a_waiting_file(

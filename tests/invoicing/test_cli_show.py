@@ -38,7 +38,7 @@ def test_show_prints_parties_references_and_charges(cli, issued: str) -> None:
 
 
 def test_list_never_cuts_an_amount(cli, issued: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from liasse.cli.context import console
+    from liasse.cli.environment import console
 
     shown = cli("invoices", "show", issued)
     totals = re.search(r"HT ([\d.]+) € — TVA ([\d.]+) € — TTC ([\d.]+) €", shown.text)

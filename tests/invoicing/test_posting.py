@@ -73,9 +73,9 @@ def test_issue_leaves_a_sealed_archived_pdf_that_never_changes(
 
     # The company profile changes after issue: the issued invoice does not.
     monkeypatch.setenv("LIASSE_COMPANY_PROFILE", str(other_profile(tmp_path)))
-    from liasse.cli import context
+    from liasse.cli import environment
 
-    context.clear_caches()
+    environment.clear_caches()
     again = tmp_path / "again.pdf"
     assert cli("invoices", "render", "F2026-00001", "-o", str(again)).exit_code == 0
     assert again.read_bytes() == pdf

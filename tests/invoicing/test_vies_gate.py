@@ -31,7 +31,7 @@ from dossiers.customers.vat_checks import Standing, record_vat_check
 from dossiers.db import transaction
 from dossiers.invoicing.drafts import issue_draft, save_draft
 from dossiers.invoicing.models import Invoice, InvoiceCounter
-from liasse.cli import context
+from liasse.cli import environment
 
 UNKNOWN_BE = "BE0776091951"  # well-formed, not registered in the fake VIES
 KNOWN_BE = "BE0403019261"  # NV BRASSERIE EXEMPLE
@@ -221,7 +221,7 @@ def cli(cli, vies_server, monkeypatch: pytest.MonkeyPatch):
     """The shared CLI fixture, with VIES answered by the fake VIES server."""
     monkeypatch.setenv("LIASSE_VIES_URL", vies_server[1])
     monkeypatch.setenv("LIASSE_VIES_TIMEOUT_SECONDS", "2")
-    context.clear_caches()
+    environment.clear_caches()
     return cli
 
 

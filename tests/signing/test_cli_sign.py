@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liasse.cli import context
+from liasse.cli import environment
 from liasse.cli.main import root
 
 
@@ -29,10 +29,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LIASSE_HOME", str(home))
     monkeypatch.setenv("LIASSE_SECRET_KEY", "cli-test-secret")
-    context.clear_caches()
+    environment.clear_caches()
     run("db", "upgrade")  # the real migration creates the signing tables
     yield home
-    context.clear_caches()
+    environment.clear_caches()
 
 
 def run(*args: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from liasse.cli import context
+from liasse.cli import environment
 from liasse.cli.main import root
 from signing.sessions.models import SigningSession
 from tests.mail.conftest import smtp_server  # noqa: F401 (the real SMTP server fixture)
@@ -35,7 +35,7 @@ def open_args(source: Path, title: str = "Contrat démo") -> list[str]:
 
 
 def session_count() -> int:
-    with context.session_factory()() as s:
+    with environment.session_factory()() as s:
         return s.scalar(select(func.count()).select_from(SigningSession)) or 0
 
 
@@ -48,7 +48,7 @@ def test_smtp_down_at_open_prints_the_reference_and_a_retry_makes_no_duplicate(
     monkeypatch.setenv("LIASSE_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("LIASSE_SMTP_PORT", "1")
     monkeypatch.setenv("LIASSE_SMTP_STARTTLS", "false")
-    context.clear_caches()
+    environment.clear_caches()
 
     first = invoke(*open_args(source))
     assert first.exit_code == 0, first.output
@@ -65,7 +65,7 @@ def test_smtp_down_at_open_prints_the_reference_and_a_retry_makes_no_duplicate(
     monkeypatch.setenv("LIASSE_SMTP_PORT", str(smtp_server.port))
     monkeypatch.setenv("LIASSE_SMTP_USERNAME", SMTP_LOGIN)
     monkeypatch.setenv("LIASSE_SMTP_PASSWORD", SMTP_PASSWORD)
-    context.clear_caches()
+    environment.clear_caches()
     resent = invoke("sign", "resend", reference)
     assert resent.exit_code == 0, resent.output
     assert "claire@client.example" in resent.output
@@ -117,7 +117,7 @@ def test_state_on_disk_is_private(
                  "LIASSE_SMTP_HOST"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LIASSE_HOME", str(home_dir))
-    context.clear_caches()
+    environment.clear_caches()
     try:
         source = tmp_path / "contrat.pdf"
         source.write_bytes(contract)
@@ -127,7 +127,7 @@ def test_state_on_disk_is_private(
         run("sign", "view", reference, "--signer", "1")
         run("sign", "send-code", reference, "--signer", "1")
     finally:
-        context.clear_caches()
+        environment.clear_caches()
     assert stat.S_IMODE(home_dir.stat().st_mode) == 0o700
     for name in ("liasse.db", "secret.key", "outbox/sms.json", "outbox/sms-keys.json"):
         assert stat.S_IMODE((home_dir / name).stat().st_mode) == 0o600, name
