@@ -119,3 +119,32 @@ def test_each_stage_runs_once_and_is_recorded(cli, make_customer, db, tmp_path: 
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     # The blobs are dropped once archived: the archive holds the only copy.
     assert not services.blobs.exists(rendered)
+
+
+def test_cli_lines_say_subscription_beneficiary_exemption_and_charges(
+        cli, make_customer, db) -> None:
+    """What only a YAML file could say before: the kind of a line (the subscription discount
+    applies), its beneficiary, an exemption reason, and document-level charges/allowances."""
+    from dossiers.errors import ValidationError
+    from dossiers.invoicing.models import Invoice
+
+    payer = make_customer(email="compta@payeur.example", discount_subscriptions_pct="10")
+    issued = cli("invoices", "issue", "--customer", payer.number, "--date", "2026-03-02",
+                 "--line", "Revue|1|100|S|2.1|kind=subscription",
+                 "--line", "Conférence|1|600|E|0|exemption_reason=Exonération, art. 261-4-4° "
+                 "du CGI",
+                 "--charge", "6|Frais de port|20|FC", "--allowance", "5|Remise fidélité|2.1|95")
+    assert issued.exit_code == 0, issued.output
+    with db() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.number == "F2026-00001")).one()
+        revue, conference = invoice.lines
+        assert revue.discount_pct == 10  # the customer's subscription discount
+        assert conference.vat_category == "E"
+        assert [r["exemption_reason"] for r in invoice.vat_breakdown
+                if r["category"] == "E"] == ["Exonération, art. 261-4-4° du CGI"]
+        adjustments = sorted((a.is_charge, a.amount, a.reason) for a in invoice.adjustments)
+    assert adjustments == [(False, 5, "Remise fidélité"), (True, 6, "Frais de port")]
+    unknown = cli("invoices", "issue", "--customer", payer.number,
+                  "--line", "Revue|1|100|S|2.1|colour=blue")
+    assert isinstance(unknown.exception, ValidationError)  # a refusal (exit 10 through main)
+    assert "colour" in str(unknown.exception) and "beneficiary" in str(unknown.exception)
