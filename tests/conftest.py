@@ -117,6 +117,26 @@ class CliRun:
         result.text = " ".join(result.output.split())
         return result
 
+    def run(self, *args: str, lang: str = "fr"):  # -> click.testing.Result
+        """The same through `liasse.cli.main.run`, the console script's path: a failure comes
+        out as the user sees it (one line on `.stderr`, the contract's exit code)."""
+        import sys
+
+        from typer.testing import Result
+
+        from liasse.cli import main
+
+        with self._runner.isolation() as streams:
+            code = main.run(["--lang", lang, *args])  # reports every failure, raises none
+            sys.stdout.flush()
+            sys.stderr.flush()
+            stdout, stderr, output = (stream.getvalue() for stream in streams)
+        result = Result(runner=self._runner, stdout_bytes=stdout, stderr_bytes=stderr,
+                        output_bytes=output, return_value=code, exit_code=code,
+                        exception=None, exc_info=None)
+        result.text = " ".join(result.output.split())
+        return result
+
 
 @pytest.fixture
 def cli(db_engine: Engine, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRun]:

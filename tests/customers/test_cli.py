@@ -1,27 +1,25 @@
 """The customers / tasks / staff commands through the real entry point, on both databases.
 
-The entry point (`liasse.cli.main.app`) is called in-process with `LIASSE_DATABASE_URL`
-pointing at the test database, so a refused command is checked exactly as a user sees it: one
-line on stderr, a non-zero exit code, and no row written.
+The entry point (`liasse.cli.main.run`, through the shared `cli` fixture) is called in-process
+with `LIASSE_DATABASE_URL` pointing at the test database, so a refused command is checked
+exactly as a user sees it: one line on stderr, a non-zero exit code, and no row written.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-from alembic import command
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
-from application.schema import migrate
 from dossiers.customers.models import Customer, CustomerAction
 from dossiers.staff.models import StaffUser
-from liasse.cli import environment, main
+from liasse.cli import environment
+from tests.conftest import CliRun
 
 from .support import VALID_IBAN, VALID_SIRET, count, counts
 
@@ -37,31 +35,15 @@ Cli = Callable[..., Run]
 
 
 @pytest.fixture
-def cli(db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
-    url = db.kw["bind"].url.render_as_string(hide_password=False)
-    # The schema comes from the `db` fixture (create_all); mark it as migrated so the CLI,
-    # which refuses an unmigrated database, accepts it.
-    command.stamp(migrate.alembic_config(url), "head")
-    monkeypatch.setenv("LIASSE_HOME", str(tmp_path))
-    monkeypatch.setenv("LIASSE_DATABASE_URL", url)
-    monkeypatch.setenv("LIASSE_LANGUAGE", "fr")
-    monkeypatch.setenv("COLUMNS", "200")
-    environment.clear_caches()
+def cli(cli: CliRun) -> Iterator[Cli]:
+    """The shared `cli` fixture, through the console script's path, as (code, out, err)."""
 
     def run(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["liasse", *args])
-        try:
-            main.app()
-            code = 0
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
+        result = cli.run(*args)
+        return Run(result.exit_code, result.stdout, result.stderr)
 
     yield run
     environment.session_factory().kw["bind"].dispose()
-    environment.clear_caches()
 
 
 @pytest.fixture
