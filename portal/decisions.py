@@ -15,11 +15,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from application.services import Services
 from dossiers.db import transaction
 from dossiers.errors import ValidationError
+from dossiers.files import service
+from dossiers.staff.models import StaffUser
+from dossiers.staff.service import users_with_role
 from flows.db_file_engine import record_decision
 from flows.file_engine_protocol import StepDecision
 from portal.access import Principal, visible_step
@@ -93,3 +100,62 @@ def prefect_resumer(services: Services):  # type: ignore[no-untyped-def]
             return "later"
 
     return resume
+
+
+# --- handing a step on: a colleague, or the customer ------------------------------------------
+def delegate(services: Services, principal: Principal, step_id: int, to_login: str, *,
+             reason: str = "") -> int:
+    """Hand a waiting step to a colleague (`liasse steps delegate`); the run keeps waiting on
+    the same step, so there is nothing to resume. Returns the file id."""
+    with transaction(services.factory) as session:
+        step = visible_step(session, principal, step_id)
+        colleague = to_login.strip().lower()
+        if not colleague:
+            raise ValidationError("Indiquez à qui déléguer l'étape.", "Say whom to delegate to.")
+        if not any(u.login == colleague and u.active for u in
+                   session.scalars(select(StaffUser).where(StaffUser.login == colleague))):
+            raise ValidationError(f"Collègue inconnu ou inactif : {colleague}.",
+                                  f"Unknown or inactive colleague: {colleague}.")
+        service.delegate(session, step.id, principal.login, to_login=colleague,
+                         reason=reason.strip() or None, at=services.clock())
+        return step.file_id
+
+
+def request_document(services: Services, principal: Principal, step_id: int, document: str,
+                     due: str, *, reason: str = "") -> int:
+    """Ask the customer for a missing document by a due date (`liasse steps
+    request-document`); the file waits for it. The run's wait moves to the request at the next
+    sweep (`liasse flow wake`), exactly as after the CLI. Returns the file id."""
+    with transaction(services.factory) as session:
+        step = visible_step(session, principal, step_id)  # scope first, then the input
+        if not document.strip():
+            raise ValidationError("Nommez le document demandé au client.",
+                                  "Name the document requested from the customer.")
+        due_at = parse_due(due)
+        service.request_document(session, step.id, principal.login, document=document,
+                                 due_at=due_at, reason=reason.strip() or None,
+                                 at=services.clock())
+        return step.file_id
+
+
+def parse_due(text: str) -> datetime:
+    """`YYYY-MM-DD` (end of that day, UTC) or an ISO date-time."""
+    raw = (text or "").strip()
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"Date limite invalide « {raw} » (attendu AAAA-MM-JJ).",
+                              f"Invalid due date '{raw}' (expected YYYY-MM-DD).") from None
+    if len(raw) == 10:
+        value = datetime.combine(value.date(), time(23, 59, 59))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def colleagues_for(session: Session, principal: Principal, role: str | None) -> list[str]:
+    """Whom a step can be delegated to: any other active staff user (the domain lets the
+    delegate decide), the holders of the step's role first."""
+    holders = [u.login for u in users_with_role(session, role)] if role else []
+    everyone = session.scalars(select(StaffUser.login).where(StaffUser.active.is_(True))
+                               .order_by(StaffUser.login)).all()
+    ordered = [*holders, *(login for login in everyone if login not in holders)]
+    return [login for login in ordered if login != principal.login]

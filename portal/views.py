@@ -21,6 +21,7 @@ from dossiers.files.models import CustomerFile, FileDocument, FileStep
 from dossiers.files.states import OPEN_FILE_STATES, StepState
 from dossiers.i18n import tr
 from portal.access import Principal, inbox_scope, may_decide, visible_step
+from portal.decisions import colleagues_for
 
 SlaLevel = Literal["overdue", "soon", "ok", "none"]
 SOON_SHARE = 0.25  # "soon due" in the last quarter of the step's SLA window
@@ -116,6 +117,7 @@ class StepView:
     preview: FileDocument | None
     file_open: bool = True
     notes: list[str] = field(default_factory=list)
+    colleagues: list[str] = field(default_factory=list)
 
 
 def step_view(session: Session, principal: Principal, step_id: int, now: datetime) -> StepView:
@@ -150,6 +152,8 @@ def step_view(session: Session, principal: Principal, step_id: int, now: datetim
         notes=[tr(f"En attente du document « {step.requested_document} » du client.",
                   f"Waiting for the customer's document '{step.requested_document}'.")]
         if open_request else [],
+        colleagues=colleagues_for(session, principal, step.role)
+        if waiting and may_decide(principal, step) else [],
     )
 
 

@@ -8,7 +8,7 @@ session's CSRF token in the `X-CSRF-Token` header (`GET /api/me` gives it). Erro
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from dossiers.files.inbox import InboxFilters
 from portal.access import Area, Principal, db_session, require
-from portal.decisions import decide
+from portal.decisions import decide, delegate, request_document
 from portal.params import RowId
 from portal.views import InboxItem, StepView, inbox_view, step_view
 from portal.web import state_of
@@ -197,3 +197,38 @@ def api_decide(request: Request, step_id: RowId, body: DecisionIn,
     with state.services.factory() as session:
         view = step_view(session, principal, step_id, state.now())
         return DecisionOut(decision=body.decision, resume=result.resume, step=StepOut.of(view))
+
+
+class DelegateIn(BaseModel):
+    to: str = Field(min_length=1, max_length=100, description="The colleague's login.")
+    reason: str = Field(default="", max_length=2000)
+
+
+class RequestDocumentIn(BaseModel):
+    document: str = Field(min_length=1, max_length=200,
+                          description="What the customer must send.")
+    due: date = Field(description="Due date (end of that day, UTC).")
+    reason: str = Field(default="", max_length=2000)
+
+
+def _step_out(request: Request, principal: Principal, step_id: int) -> StepOut:
+    state = state_of(request)
+    with state.services.factory() as session:
+        return StepOut.of(step_view(session, principal, step_id, state.now()))
+
+
+@router.post("/steps/{step_id}/delegate", response_model=StepOut, responses=ERRORS)
+def api_delegate(request: Request, step_id: RowId, body: DelegateIn,
+                 principal: Principal = Depends(require(Area.STAFF))) -> StepOut:
+    """Hand a waiting step to a colleague."""
+    delegate(state_of(request).services, principal, step_id, body.to, reason=body.reason)
+    return _step_out(request, principal, step_id)
+
+
+@router.post("/steps/{step_id}/request-document", response_model=StepOut, responses=ERRORS)
+def api_request_document(request: Request, step_id: RowId, body: RequestDocumentIn,
+                         principal: Principal = Depends(require(Area.STAFF))) -> StepOut:
+    """Ask the customer for a missing document by a due date; the file waits for it."""
+    request_document(state_of(request).services, principal, step_id, body.document,
+                     body.due.isoformat(), reason=body.reason)
+    return _step_out(request, principal, step_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -26,7 +27,7 @@ from portal.access import (
     visible_document,
     visible_step,
 )
-from portal.decisions import decide
+from portal.decisions import decide, delegate, request_document
 from portal.params import CustomerNumber, RowId
 from portal.views import inbox_view, step_view
 from portal.web import page, state_of
@@ -73,13 +74,13 @@ def open_step_link(request: Request, token: str = Query(..., max_length=2000),
 
 def _step_page(request: Request, principal: Principal, step_id: int, *, status_code: int = 200,
                error: str | None = None, field_error: str | None = None, reason: str = "",
-               done: str | None = None) -> Response:
+               done: str | None = None, form: str = "decision") -> Response:
     state = state_of(request)
     with state.services.factory() as session:
         view = step_view(session, principal, step_id, state.now())
         return page(request, "step.html",
                     {"view": view, "error": error, "field_error": field_error,
-                     "reason": reason, "done": done},
+                     "reason": reason, "done": done, "form": form},
                     status_code=status_code, title=view.step_label)
 
 
@@ -89,38 +90,80 @@ def step_page(request: Request, step_id: RowId,
     return _step_page(request, principal, step_id)
 
 
+def _act(request: Request, principal: Principal, step_id: int, act: Callable[[], object],
+         done: str, *, reason: str = "", form: str = "decision") -> Response:
+    """Run one action on a step; a refusal shows the step as it is now, with why."""
+    try:
+        act()
+    except DomainValidationError as exc:
+        return _step_page(request, principal, step_id, status_code=422, error=exc.message,
+                          field_error=exc.message, reason=reason, form=form)
+    except (ConflictError, IllegalTransition) as exc:
+        return _step_page(request, principal, step_id, status_code=409, error=exc.message)
+    except PermissionDenied as exc:
+        return _step_page(request, principal, step_id, status_code=403, error=exc.message)
+    return RedirectResponse(f"/steps/{step_id}/done?{urlencode({'done': done})}",
+                            status_code=303)
+
+
 @router.post("/steps/{step_id}/decision")
 def step_decision(request: Request, step_id: RowId, decision: str = Form(""),
                   reason: str = Form("", max_length=2000), outcome: str = Form(""),
                   principal: Principal = Depends(require(Area.STAFF))) -> Response:
-    """Approve, or reject with a reason; a refusal shows the step as it is now, with why."""
+    """Approve, or reject with a reason."""
     state = state_of(request)
     if decision not in ("approve", "reject"):
         return _step_page(request, principal, step_id, status_code=422, reason=reason,
                           error=tr("Choisissez « Approuver » ou « Rejeter ».",
                                    "Choose 'Approve' or 'Reject'."))
-    try:
-        result = decide(state.services, state.resume, principal, step_id, decision,
-                        reason=reason, outcome=outcome or None)
-    except DomainValidationError as exc:
-        return _step_page(request, principal, step_id, status_code=422, error=exc.message,
-                          field_error=exc.message, reason=reason)
-    except (ConflictError, IllegalTransition) as exc:
-        return _step_page(request, principal, step_id, status_code=409, error=exc.message)
-    except PermissionDenied as exc:
-        return _step_page(request, principal, step_id, status_code=403, error=exc.message)
-    query = urlencode({"done": result.verdict})
-    return RedirectResponse(f"/steps/{step_id}/done?{query}", status_code=303)
+    return _act(request, principal, step_id,
+                lambda: decide(state.services, state.resume, principal, step_id,
+                               decision,  # type: ignore[arg-type]
+                               reason=reason, outcome=outcome or None),
+                decision, reason=reason)
+
+
+@router.post("/steps/{step_id}/delegate")
+def step_delegate(request: Request, step_id: RowId, to: str = Form("", max_length=100),
+                  reason: str = Form("", max_length=2000),
+                  principal: Principal = Depends(require(Area.STAFF))) -> Response:
+    """Hand the step to a colleague."""
+    services = state_of(request).services
+    return _act(request, principal, step_id,
+                lambda: delegate(services, principal, step_id, to, reason=reason),
+                "delegate", form="delegate")
+
+
+@router.post("/steps/{step_id}/request-document")
+def step_request_document(request: Request, step_id: RowId,
+                          document: str = Form("", max_length=200),
+                          due: str = Form("", max_length=40),
+                          reason: str = Form("", max_length=2000),
+                          principal: Principal = Depends(require(Area.STAFF))) -> Response:
+    """Ask the customer for a missing document by a due date."""
+    services = state_of(request).services
+    return _act(request, principal, step_id,
+                lambda: request_document(services, principal, step_id, document, due,
+                                         reason=reason),
+                "request", form="request")
+
+
+DONE_MESSAGES = {
+    "approve": ("Étape approuvée : le dossier passe à la suite.",
+                "Step approved: the file moves on."),
+    "reject": ("Étape rejetée : le dossier suit le circuit.",
+               "Step rejected: the file follows its circuit."),
+    "delegate": ("Étape déléguée.", "Step delegated."),
+    "request": ("Document demandé au client : le dossier l'attend.",
+                "Document requested from the customer: the file waits for it."),
+}
 
 
 @router.get("/steps/{step_id}/done")
-def step_done(request: Request, step_id: RowId, done: str = Query("approve"),
+def step_done(request: Request, step_id: RowId, done: str = Query("approve", max_length=20),
               principal: Principal = Depends(require(Area.STAFF))) -> Response:
-    message = (tr("Étape approuvée : le dossier passe à la suite.",
-                  "Step approved: the file moves on.") if done == "approve"
-               else tr("Étape rejetée : le dossier suit le circuit.",
-                       "Step rejected: the file follows its circuit."))
-    return _step_page(request, principal, step_id, done=message)
+    fr, en = DONE_MESSAGES.get(done, DONE_MESSAGES["approve"])
+    return _step_page(request, principal, step_id, done=tr(fr, en))
 
 
 @router.get("/files/{file_id}/documents/{document_id}")

@@ -92,6 +92,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(lambda w: f"/steps/{w.sam_step}/decision", only(422, "admin", "olga"),
              form=lambda actor: dict(REJECT_WITHOUT_REASON)),
     ],
+    ("POST", "/steps/{step_id}/delegate"): [
+        Case(lambda w: f"/steps/{w.sam_step}/delegate", only(422, "admin", "olga"),
+             form=lambda actor: {"to": ""}),
+    ],
+    ("POST", "/steps/{step_id}/request-document"): [
+        Case(lambda w: f"/steps/{w.sam_step}/request-document", only(422, "admin", "olga"),
+             form=lambda actor: {"document": "", "due": ""}),
+    ],
     ("GET", "/steps/{step_id}/done"): [
         Case(lambda w: f"/steps/{w.sam_step}/done", only(200, "admin", "olga")),
     ],
@@ -113,6 +121,14 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/api/steps/{step_id}/decision"): [
         Case(lambda w: f"/api/steps/{w.sam_step}/decision", only(422, "admin", "olga"),
              json=dict(REJECT_WITHOUT_REASON)),
+    ],
+    ("POST", "/api/steps/{step_id}/delegate"): [
+        Case(lambda w: f"/api/steps/{w.sam_step}/delegate", only(422, "admin", "olga"),
+             json={"to": "nobody"}),  # well-formed, refused after the scope check
+    ],
+    ("POST", "/api/steps/{step_id}/request-document"): [
+        Case(lambda w: f"/api/steps/{w.sam_step}/request-document", only(422, "admin", "olga"),
+             json={"document": "Kbis", "due": "2000-01-01"}),  # due date in the past
     ],
     ("GET", "/api/openapi.json"): [Case(lambda w: "/api/openapi.json",
                                         expect(200, anonymous=200))],
@@ -193,7 +209,7 @@ def test_every_route_has_a_row_and_declares_its_area(world: PortalWorld) -> None
     assert sorted(set(MATRIX) - routes) == [], "matrix rows for routes that do not exist"
     api_routes = [(route, path) for route, path, _ in flat_routes(world.app)
                   if isinstance(route, APIRoute)]
-    assert len(api_routes) >= 17
+    assert len(api_routes) >= 21
     undeclared = [path for route, path in api_routes if declared_area(route) is None]
     assert undeclared == [], "routes that do not declare their area with portal.access.require"
 

@@ -5,6 +5,7 @@ why and the current state; the JSON API decides the same way."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
@@ -124,7 +125,9 @@ def test_the_api_decides_through_the_same_rules(world: PortalWorld, client: Test
     assert again.status_code == 409 and again.json()["error"]["type"] == "ConflictError"
     schema = client.get("/api/openapi.json").json()
     assert set(schema["paths"]) == {"/api/me", "/api/inbox", "/api/steps/{step_id}",
-                                    "/api/steps/{step_id}/decision"}
+                                    "/api/steps/{step_id}/decision",
+                                    "/api/steps/{step_id}/delegate",
+                                    "/api/steps/{step_id}/request-document"}
 
 
 def test_inbox_filters(world: PortalWorld, client: TestClient) -> None:
@@ -142,3 +145,50 @@ def test_inbox_filters(world: PortalWorld, client: TestClient) -> None:
     assert f'href="/steps/{world.sam_step}"' in page
     assert f'href="/steps/{world.rita_step}"' not in page
     assert "en retard" in client.get("/inbox").text
+
+
+def test_delegate_to_a_colleague_who_then_decides(world: PortalWorld) -> None:
+    olga, dora = TestClient(world.app), TestClient(world.app)
+    sign_in(olga, "olga")
+    sign_in(dora, "dora")
+    assert world.sam_step not in {i["step_id"] for i in dora.get("/api/inbox").json()}
+    assert dora.get(f"/steps/{world.sam_step}").status_code == 404
+    page = olga.get(f"/steps/{world.sam_step}").text
+    assert '<option value="dora">' in page
+    unknown = olga.post(f"/steps/{world.sam_step}/delegate",
+                        data={"csrf_token": csrf_in(page), "to": "nobody"})
+    assert unknown.status_code == 422 and "Collègue inconnu" in unknown.text
+    done = olga.post(f"/steps/{world.sam_step}/delegate",
+                     data={"csrf_token": csrf_in(page), "to": "dora", "reason": "congés"})
+    assert done.status_code == 200 and "Étape déléguée." in done.text
+    with world.db() as s:
+        assert get_step(s, world.sam_step).assignee == "dora"
+    assert world.sam_step in {i["step_id"] for i in dora.get("/api/inbox").json()}
+    answer = dora.post(f"/api/steps/{world.sam_step}/decision", json={"decision": "approve"},
+                       headers={"X-CSRF-Token": api_csrf(dora)})
+    assert answer.status_code == 200
+    assert _file(world, world.sam_file) == ("in_progress", "supporting_documents")
+
+
+def test_request_a_missing_document_with_a_due_date(world: PortalWorld,
+                                                    client: TestClient) -> None:
+    sign_in(client, "olga")
+    token = csrf_in(client.get(f"/steps/{world.sam_step}").text)
+    url = f"/steps/{world.sam_step}/request-document"
+    past = client.post(url, data={"csrf_token": token, "document": "Kbis", "due": "2000-01-01"})
+    assert past.status_code == 422 and "dans le futur" in past.text
+    due = (world.clock() + timedelta(days=10)).date().isoformat()
+    done = client.post(url, data={"csrf_token": token, "document": "Extrait Kbis", "due": due})
+    assert done.status_code == 200 and "Document demandé au client" in done.text
+    assert "Extrait Kbis" in done.text and 'name="decision"' not in done.text
+    assert _file(world, world.sam_file)[0] == "waiting_customer"
+    with world.db() as s:
+        step = get_step(s, world.sam_step)
+        assert step.requested_document == "Extrait Kbis"
+        assert step.request_due_at is not None and step.request_due_at.date().isoformat() == due
+    [item] = [i for i in client.get("/api/inbox").json() if i["step_id"] == world.sam_step]
+    assert item["waiting_for_document"] == "Extrait Kbis"
+    twice = client.post(f"/api/steps/{world.sam_step}/request-document",
+                        json={"document": "RIB", "due": due},
+                        headers={"X-CSRF-Token": api_csrf(client)})
+    assert twice.status_code == 409
