@@ -5,14 +5,12 @@ Errors must come out as one line with a non-zero exit code and write nothing.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from alembic.script import ScriptDirectory
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossiers.audit import AuditEvent
@@ -22,23 +20,20 @@ from dossiers.errors import ExitCode
 from dossiers.files.models import CustomerFile, FileDocument, FileStep
 from dossiers.files.states import FileState, StepState
 from dossiers.staff.models import StaffUser
-from liasse.cli import environment, main
+from liasse.cli import environment
+from tests.conftest import CliRun
 
 from . import pdfs
 from .helpers import CIRCUITS_DIR, issued_invoice, seed
 
 Result = tuple[int, str, str]
-MIGRATIONS = Path(__file__).resolve().parents[2] / "application" / "schema" / "migrations"
 
 
 @pytest.fixture
-def cli(db: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Result]]:
-    """Run `liasse ARGS` in-process against the test database; returns (code, stdout, stderr)."""
-    url = db.kw["bind"].url.render_as_string(hide_password=False)
-    monkeypatch.setenv("LIASSE_HOME", str(tmp_path / "var"))
-    monkeypatch.setenv("LIASSE_DATABASE_URL", url)
-    monkeypatch.setenv("LIASSE_LANGUAGE", "fr")
+def cli(cli: CliRun, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
+    """The shared `cli` fixture with the test circuits, through the console script's path;
+    returns (code, stdout, stderr)."""
     circuits = tmp_path / "circuits"
     circuits.mkdir()
     for name in ("default", "dispute"):
@@ -49,34 +44,14 @@ def cli(db: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(environment.err_console, "soft_wrap", True)
     monkeypatch.setattr(environment.console, "soft_wrap", True)
     monkeypatch.setattr(environment.console, "_width", 240)  # tables: room for every column
-    _stamp_as_migrated(db)
     environment.clear_caches()
 
     def run(*args: str) -> Result:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["liasse", *args])
-        try:
-            main.app()
-            code = 0
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        out, err = capsys.readouterr()
-        return code, out, err
+        result = cli.run(*args)
+        return result.exit_code, result.stdout, result.stderr
 
     yield run
     environment.session_factory().kw["bind"].dispose()
-    environment.clear_caches()
-
-
-def _stamp_as_migrated(db: sessionmaker[Session]) -> None:
-    """The test schema comes from `create_all`; mark it as at the migrations' head so the CLI,
-    which refuses unmigrated databases, accepts it."""
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    with db.kw["bind"].begin() as conn:
-        conn.execute(text("CREATE TABLE IF NOT EXISTS alembic_version "
-                          "(version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
-        conn.execute(text("DELETE FROM alembic_version"))
-        conn.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": head})
 
 
 def counts(db: sessionmaker[Session]) -> tuple[int, ...]:
