@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from asn1crypto import pem
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner
 
 from application.schema import migrate
 from connectors.archive import LocalFolderArchive
@@ -32,13 +31,13 @@ from dossiers.db import make_engine, make_session_factory, transaction
 from dossiers.errors import IntegrityFailure
 from flows.archive import audit_log_export_flow
 from liasse.cli import environment
-from liasse.cli.main import root
 from signing.cades import seal_bytes, verify_detached
 from signing.pades.profile import PadesLevel, PadesProfile
 from signing.pades.seal import CompanySeal
 from signing.pki import demo_pki
 from signing.pki.seal_credentials import load_seal_signer
 from signing.pki.signing_pki import SigningPki
+from tests.conftest import CliRun
 from tests.signing.certomancer_pki import running_test_pki
 from tests.signing.conftest import make_signing_pki
 
@@ -103,7 +102,7 @@ def test_sealed_segment_verifies_offline_with_a_tsa_timestamp(
 
 
 def test_seal_by_a_certificate_outside_the_trust_roots_fails(
-    local_archive: Archive, cert_pki: SigningPki, tmp_path: Path
+    cli: CliRun, local_archive: Archive, cert_pki: SigningPki, tmp_path: Path
 ) -> None:
     _add_events(local_archive.db, 1)
     files = demo_pki.ensure_demo_pki(tmp_path / "stranger")
@@ -122,9 +121,8 @@ def test_seal_by_a_certificate_outside_the_trust_roots_fails(
     roots = tmp_path / "roots.pem"
     roots.write_bytes(b"".join(pem.armor("CERTIFICATE", c.dump()) for c in cert_pki.trust_roots))
     segment_path, seal_path = _write_pair(local_archive, tmp_path)
-    failed = CliRunner().invoke(root, ["--lang", "en", "archive", "verify-audit-log",
-                                       str(segment_path), str(seal_path), "--trust-roots",
-                                       str(roots)])
+    failed = cli("archive", "verify-audit-log", str(segment_path), str(seal_path),
+                 "--trust-roots", str(roots), lang="en")
     assert isinstance(failed.exception, IntegrityFailure)
     assert "untrusted chain" in failed.output and "Liasse (démo)" in failed.output
 
@@ -146,8 +144,8 @@ def cleared_caches() -> Iterator[None]:
     environment.clear_caches()
 
 
-def _cli(*args: str) -> str:
-    result = CliRunner().invoke(root, ["--lang", "en", "archive", *args])
+def _cli(cli: CliRun, *args: str) -> str:
+    result = cli("archive", *args, lang="en")
     assert result.exit_code == 0, (result.output, result.exception)
     return result.output
 
@@ -162,24 +160,22 @@ def _write_pair(archive: Archive, folder: Path) -> tuple[Path, Path]:
 
 
 def test_flow_archives_segment_and_seal_and_cli_verifies_them(
-    db: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    cleared_caches: None,
+    cli: CliRun, db: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     url = db.kw["bind"].url.render_as_string(hide_password=False)
-    _embedded_env(monkeypatch, tmp_path / "home", url)
+    _embedded_env(monkeypatch, cli.home, url)
     _add_events(db)
     result = audit_log_export_flow.fn()
     assert result is not None and result["segment"] == 1 and result["sealed"] is True
 
-    archive = Archive(db, LocalFolderArchive(tmp_path / "home" / "archive"), RetentionPolicy())
+    archive = Archive(db, LocalFolderArchive(cli.home / "archive"), RetentionPolicy())
     segment_path, seal_path = _write_pair(archive, tmp_path)
-    out = _cli("verify-audit-log", str(segment_path), str(seal_path))
+    out = _cli(cli, "verify-audit-log", str(segment_path), str(seal_path))
     assert "segment intact and seal valid" in out and "Timestamp : 20" in out
 
     content = segment_path.read_bytes()
     segment_path.write_bytes(_flip(content, content.rindex(b"demo.event") + 2))
-    failed = CliRunner().invoke(root, ["--lang", "en", "archive", "verify-audit-log",
-                                       str(segment_path), str(seal_path)])
+    failed = cli("archive", "verify-audit-log", str(segment_path), str(seal_path), lang="en")
     assert isinstance(failed.exception, IntegrityFailure)
     assert "digest mismatch" in failed.output
 
@@ -192,16 +188,17 @@ def test_cli_export_seals_by_default_and_not_with_no_seal(
     url = f"sqlite:///{(home / 'liasse.db').resolve()}"
     home.mkdir()
     migrate.upgrade(url)
+    cli = CliRun(home)
     factory = make_session_factory(make_engine(url))
     archive = Archive(factory, LocalFolderArchive(home / "archive"), RetentionPolicy())
     _add_events(factory)
 
-    assert "segment 1" in _cli("export-audit-log")
+    assert "segment 1" in _cli(cli, "export-audit-log")
     segment_path, seal_path = _write_pair(archive, tmp_path)
-    assert "seal valid" in _cli("verify-audit-log", str(segment_path), str(seal_path))
+    assert "seal valid" in _cli(cli, "verify-audit-log", str(segment_path), str(seal_path))
 
     _add_events(factory, 1)
-    assert "segment 2" in _cli("export-audit-log", "--no-seal")
+    assert "segment 2" in _cli(cli, "export-audit-log", "--no-seal")
     with factory() as s:
         assert len(find(s, document_type="audit_log")) == 2
         assert len(find(s, document_type="audit_log_seal")) == 1
@@ -211,8 +208,7 @@ def test_cli_export_seals_by_default_and_not_with_no_seal(
     assert check_segment(second, previous_sha256=first_sha256) == []  # the chain still holds
 
     # `--previous` checks the link between segments: segment 1 does not follow itself
-    failed = CliRunner().invoke(root, ["--lang", "en", "archive", "verify-audit-log",
-                                       str(segment_path), str(seal_path),
-                                       "--previous", str(segment_path)])
+    failed = cli("archive", "verify-audit-log", str(segment_path), str(seal_path),
+                 "--previous", str(segment_path), lang="en")
     assert isinstance(failed.exception, IntegrityFailure)
     assert "does not follow the given previous segment" in failed.output
