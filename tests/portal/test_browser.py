@@ -4,7 +4,8 @@ against the app served by uvicorn on a free loopback port:
 - a validator opens the alert e-mail's link, signs in, lands on the step, sees the document
   preview, tries to reject without a reason (refused in the page), approves, and the file moves
   on to its next step in the database;
-- a sales rep opening another rep's customer gets a 404 (their own customer opens);
+- a sales rep opening another rep's customer gets a 404 (their own customer opens), with
+  JavaScript switched off (the pages need none; htmx only improves the inbox filters);
 - the main pages are saved as screenshots under `test-artifacts/portal/` (ignored by git;
   `LIASSE_TEST_ARTIFACTS` moves them), at desktop and phone widths.
 """
@@ -115,6 +116,8 @@ def test_validator_opens_the_alert_link_and_approves(served, browser, shots: Pat
     link = step_link(url, step_token(world.services.settings.resolved_secret_key(), alert))
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
 
     page.goto(link)
     assert page.url.startswith(f"{url}/login?next=")
@@ -160,6 +163,16 @@ def test_validator_opens_the_alert_link_and_approves(served, browser, shots: Pat
     assert page.locator(f'a[href="/steps/{world.sam_step}"]').count() == 0
     assert "en retard" in page.locator("table.inbox").inner_text()
     page.screenshot(path=str(shots / "05-inbox.png"), full_page=True)
+    # With htmx (vendored), filtering replaces the results in place and keeps the address.
+    page.evaluate("window.__same_page = true")
+    page.get_by_label("Client (numéro ou nom)").fill("dubois")
+    page.get_by_label("Client (numéro ou nom)").press("Enter")
+    page.wait_for_url("**/inbox?*customer=dubois*")
+    page.wait_for_function("document.querySelectorAll('table.inbox').length === 0")
+    assert "Rien à décider" in page.locator("#inbox-results").inner_text()
+    assert page.evaluate("window.__same_page === true")  # no full reload
+    page.get_by_role("link", name="Effacer les filtres").click()
+    page.wait_for_url(f"{url}/inbox")
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(shots / "06-inbox-phone.png"), full_page=True)
     page.goto(f"{url}/steps/{world.rita_step}")
@@ -168,12 +181,18 @@ def test_validator_opens_the_alert_link_and_approves(served, browser, shots: Pat
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
     context.close()
+    # Nothing was loaded from anywhere but the portal (no CDN): the browser's own pages aside.
+    outside = [u for u in requested
+               if not u.startswith((url, "chrome://", "chrome-extension://", "data:", "blob:",
+                                    "about:"))]
+    assert outside == []
+    assert f"{url}/static/vendor/htmx/htmx.min.js" in requested
 
 
 @pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
 def test_a_sales_rep_gets_404_on_another_reps_customer(served, browser, shots: Path) -> None:  # type: ignore[no-untyped-def]
     world, url = served
-    context = browser.new_context(locale="fr-FR")
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)  # no JS needed
     page = context.new_page()
     page.goto(f"{url}/login")
     _sign_in(page, "sam")
