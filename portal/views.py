@@ -12,6 +12,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
+from dossiers.blobs import BlobStore
 from dossiers.circuits import Circuit
 from dossiers.customers.models import Customer
 from dossiers.errors import LiasseError
@@ -20,6 +21,7 @@ from dossiers.files.inbox import InboxFilters, InboxRow, customer_name, inbox_fa
 from dossiers.files.models import CustomerFile, FileDocument, FileStep
 from dossiers.files.states import OPEN_FILE_STATES, StepState
 from dossiers.i18n import tr
+from portal import preview
 from portal.access import Principal, inbox_scope, may_decide, visible_step
 from portal.decisions import colleagues_for
 
@@ -118,9 +120,13 @@ class StepView:
     file_open: bool = True
     notes: list[str] = field(default_factory=list)
     colleagues: list[str] = field(default_factory=list)
+    preview_pages: int = 0
 
 
-def step_view(session: Session, principal: Principal, step_id: int, now: datetime) -> StepView:
+def step_view(session: Session, principal: Principal, step_id: int, now: datetime, *,
+              blobs: BlobStore | None = None) -> StepView:
+    """The step with its file, customer, history and documents; with `blobs`, how many pages
+    of the previewed PDF can be shown as images (`portal.preview`)."""
     step = visible_step(session, principal, step_id)
     file = step.file
     customer = session.get(Customer, file.customer_id)
@@ -136,6 +142,7 @@ def step_view(session: Session, principal: Principal, step_id: int, now: datetim
     waiting = step.state == StepState.WAITING and file_open
     open_request = bool(step.requested_document) and step.request_received_at is None
     documents = list(file.documents)
+    shown = _preview(documents, step)
     return StepView(
         step=step, file=file, customer=customer,
         customer_label=customer_name(customer.company_name, customer.first_name,
@@ -147,7 +154,8 @@ def step_view(session: Session, principal: Principal, step_id: int, now: datetim
         outcomes=outcomes,
         history=[HistoryLine(s, _labels(circuit, s.step_id)) for s in file.steps],
         documents=documents,
-        preview=_preview(documents, step),
+        preview=shown,
+        preview_pages=_pages(blobs, shown),
         file_open=file_open,
         notes=[tr(f"En attente du document « {step.requested_document} » du client.",
                   f"Waiting for the customer's document '{step.requested_document}'.")]
@@ -155,6 +163,14 @@ def step_view(session: Session, principal: Principal, step_id: int, now: datetim
         colleagues=colleagues_for(session, principal, step.role)
         if waiting and may_decide(principal, step) else [],
     )
+
+
+def _pages(blobs: BlobStore | None, document: FileDocument | None) -> int:
+    if blobs is None or document is None or not preview.available():
+        return 0
+    if not blobs.exists(document.sha256):
+        return 0
+    return min(preview.page_count(blobs.get(document.sha256)), preview.MAX_PREVIEW_PAGES)
 
 
 def _preview(documents: list[FileDocument], step: FileStep) -> FileDocument | None:

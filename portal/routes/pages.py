@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -14,9 +14,11 @@ from dossiers.errors import ConflictError, IllegalTransition, NotFound, Permissi
 from dossiers.errors import ValidationError as DomainValidationError
 from dossiers.files import queries
 from dossiers.files.inbox import InboxFilters
+from dossiers.files.models import FileDocument
 from dossiers.i18n import tr
 from dossiers.signed_links import read_token
 from dossiers.staff.models import StaffUser
+from portal import preview
 from portal.access import (
     Area,
     Principal,
@@ -77,7 +79,7 @@ def _step_page(request: Request, principal: Principal, step_id: int, *, status_c
                done: str | None = None, form: str = "decision") -> Response:
     state = state_of(request)
     with state.services.factory() as session:
-        view = step_view(session, principal, step_id, state.now())
+        view = step_view(session, principal, step_id, state.now(), blobs=state.services.blobs)
         return page(request, "step.html",
                     {"view": view, "error": error, "field_error": field_error,
                      "reason": reason, "done": done, "form": form},
@@ -166,20 +168,37 @@ def step_done(request: Request, step_id: RowId, done: str = Query("approve", max
     return _step_page(request, principal, step_id, done=tr(fr, en))
 
 
+def _document_bytes(request: Request, row: FileDocument) -> bytes:
+    blobs = state_of(request).services.blobs
+    if not blobs.exists(row.sha256):
+        raise NotFound(
+            f"La pièce {row.id} n'est plus en attente d'archivage : consultez-la dans l'archive.",
+            f"Document {row.id} is no longer waiting for the archive: read it in the archive.")
+    return blobs.get(row.sha256)
+
+
 @router.get("/files/{file_id}/documents/{document_id}")
 def document(request: Request, file_id: RowId, document_id: RowId,
              principal: Principal = Depends(require(Area.STAFF)),
              session: Session = Depends(db_session)) -> Response:
     """A file's document, inline (the step page frames it; the browser's viewer shows it)."""
     row = visible_document(session, principal, file_id, document_id)
-    blobs = state_of(request).services.blobs
-    if not blobs.exists(row.sha256):
-        raise NotFound(
-            f"La pièce {row.id} n'est plus en attente d'archivage : consultez-la dans l'archive.",
-            f"Document {row.id} is no longer waiting for the archive: read it in the archive.")
-    name = row.original_name.replace('"', "")
-    return Response(blobs.get(row.sha256), media_type=row.media_type,
+    name = row.original_name.replace('"', "").replace("\\", "")
+    return Response(_document_bytes(request, row), media_type=row.media_type,
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@router.get("/files/{file_id}/documents/{document_id}/pages/{page}")
+def document_page(request: Request, file_id: RowId, document_id: RowId,
+                  page: int = Path(ge=1, le=preview.MAX_PREVIEW_PAGES),
+                  principal: Principal = Depends(require(Area.STAFF)),
+                  session: Session = Depends(db_session)) -> Response:
+    """One page of a PDF document as a PNG image (the in-page preview)."""
+    row = visible_document(session, principal, file_id, document_id)
+    if row.media_type != "application/pdf":
+        raise NotFound("Pas d'aperçu pour ce type de pièce.", "No preview for this kind of file.")
+    return Response(preview.render_page(_document_bytes(request, row), page),
+                    media_type="image/png")
 
 
 @router.get("/customers/{number}")

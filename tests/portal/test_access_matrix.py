@@ -109,6 +109,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         # the right document id under another file: never served
         Case(lambda w: f"/files/{w.rita_file}/documents/{w.document_id}", only(200, refused=404)),
     ],
+    ("GET", "/files/{file_id}/documents/{document_id}/pages/{page}"): [
+        Case(lambda w: f"/files/{w.sam_file}/documents/{w.document_id}/pages/1",
+             only(200, *SAM_FILE_READERS)),
+        Case(lambda w: f"/files/{w.rita_file}/documents/{w.document_id}/pages/1",
+             only(200, refused=404)),
+    ],
     ("GET", "/customers/{number}"): [
         Case(lambda w: f"/customers/{w.sam_customer}", only(200, "admin", "cora", "sam", "lea")),
         Case(lambda w: f"/customers/{w.rita_customer}", only(200, "admin", "cora", "rita")),
@@ -209,7 +215,7 @@ def test_every_route_has_a_row_and_declares_its_area(world: PortalWorld) -> None
     assert sorted(set(MATRIX) - routes) == [], "matrix rows for routes that do not exist"
     api_routes = [(route, path) for route, path, _ in flat_routes(world.app)
                   if isinstance(route, APIRoute)]
-    assert len(api_routes) >= 21
+    assert len(api_routes) >= 22
     undeclared = [path for route, path in api_routes if declared_area(route) is None]
     assert undeclared == [], "routes that do not declare their area with portal.access.require"
 

@@ -24,6 +24,12 @@ def test_approve_moves_the_file_on_and_resumes_its_run(world: PortalWorld,
     sign_in(client, "olga")
     page = client.get(f"/steps/{world.sam_step}")
     assert 'src="/files/' in page.text  # the document preview
+    first_page = client.get(f"/files/{world.sam_file}/documents/{world.document_id}/pages/1")
+    assert first_page.status_code == 200 and first_page.content.startswith(b"\x89PNG")
+    assert client.get(f"/files/{world.sam_file}/documents/{world.document_id}/pages/3"
+                      ).status_code == 404  # a two-page PDF
+    assert client.get(f"/files/{world.sam_file}/documents/{world.document_id}/pages/99"
+                      ).status_code == 422  # beyond the preview limit
     response = client.post(f"/steps/{world.sam_step}/decision",
                            data={"csrf_token": csrf_in(page.text), "decision": "approve",
                                  "reason": "complet"})
