@@ -13,11 +13,18 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from dossiers.blobs import BlobStore
-from dossiers.circuits import Circuit
+from dossiers.circuits import Circuit, pinned_circuit
 from dossiers.customers.models import Customer
 from dossiers.errors import LiasseError
 from dossiers.files import service
-from dossiers.files.inbox import InboxFilters, InboxRow, customer_name, inbox_facets, waiting_steps
+from dossiers.files.inbox import (
+    InboxFilters,
+    InboxRow,
+    count_waiting,
+    customer_name,
+    inbox_facets,
+    waiting_steps,
+)
 from dossiers.files.models import CustomerFile, FileDocument, FileStep
 from dossiers.files.states import OPEN_FILE_STATES, StepState
 from dossiers.i18n import tr
@@ -79,21 +86,35 @@ class InboxView:
     circuits: list[str]
     steps: list[str]
     filters: InboxFilters
+    total: int = 0
+    page: int = 1
+    page_size: int = 50
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
 
 
 def inbox_view(session: Session, principal: Principal, filters: InboxFilters, now: datetime,
-               *, limit: int = 200, offset: int = 0) -> InboxView:
+               *, limit: int = 50, offset: int = 0, count: bool = False) -> InboxView:
+    """One page of the inbox; `count` adds the total (the pages' navigation)."""
     scope = inbox_scope(principal)
     rows = waiting_steps(session, scope, filters, limit=limit, offset=offset)
     circuits, steps = inbox_facets(session, scope)
-    cache: dict[int, Circuit | None] = {}
+    cache: dict[tuple[str, int], Circuit | None] = {}
     items = []
     for row in rows:
-        if row.file_id not in cache:
-            cache[row.file_id] = _circuit(session, service.get_file(session, row.file_id))
-        items.append(InboxItem(row, _labels(cache[row.file_id], row.step_id),
+        key = (row.circuit_name, row.circuit_version)
+        if key not in cache:  # one circuit load per pinned version, not per file
+            try:
+                cache[key] = pinned_circuit(session, *key)
+            except LiasseError:
+                cache[key] = None
+        items.append(InboxItem(row, _labels(cache[key], row.step_id),
                                sla_of(row.activated_at, row.due_at, now)))
-    return InboxView(items, circuits, steps, filters)
+    total = count_waiting(session, scope, filters) if count else len(items)
+    return InboxView(items, circuits, steps, filters, total=total,
+                     page=offset // max(limit, 1) + 1, page_size=limit)
 
 
 # --- one step --------------------------------------------------------------------------------

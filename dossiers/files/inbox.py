@@ -41,6 +41,7 @@ class InboxRow:
     step_row_id: int
     file_id: int
     circuit_name: str
+    circuit_version: int
     step_id: str
     role: str | None
     assignee: str | None
@@ -67,8 +68,8 @@ def scope_condition(scope: InboxScope) -> ColumnElement[bool]:
 
 def _waiting(scope: InboxScope) -> Select:
     return (
-        select(FileStep, CustomerFile.circuit_name, Customer.number, Customer.company_name,
-               Customer.first_name, Customer.last_name)
+        select(FileStep, CustomerFile.circuit_name, CustomerFile.circuit_version, Customer.number,
+               Customer.company_name, Customer.first_name, Customer.last_name)
         .join(CustomerFile, FileStep.file_id == CustomerFile.id)
         .join(Customer, CustomerFile.customer_id == Customer.id)
         .where(FileStep.state == StepState.WAITING, CustomerFile.state.in_(OPEN_FILE_STATES),
@@ -109,9 +110,10 @@ def waiting_steps(session: Session, scope: InboxScope, filters: InboxFilters = I
         .limit(limit).offset(offset)
     )
     rows = []
-    for step, circuit, number, company, first, last in session.execute(query):
+    for step, circuit, version, number, company, first, last in session.execute(query):
         rows.append(InboxRow(
-            step_row_id=step.id, file_id=step.file_id, circuit_name=circuit, step_id=step.step_id,
+            step_row_id=step.id, file_id=step.file_id, circuit_name=circuit,
+            circuit_version=version, step_id=step.step_id,
             role=step.role, assignee=step.assignee, activated_at=step.activated_at,
             due_at=step.due_at, requested_document=step.requested_document,
             request_received_at=step.request_received_at, customer_number=number,

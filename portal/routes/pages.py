@@ -49,12 +49,25 @@ def inbox_filters(circuit: str | None = Query(None, max_length=50),
                         customer=(customer or "").strip() or None)
 
 
+INBOX_PAGE = 50
+
+
 @router.get("/inbox")
 def inbox(request: Request, filters: InboxFilters = Depends(inbox_filters),
+          number: int = Query(1, alias="page", ge=1, le=100_000),
           principal: Principal = Depends(require(Area.STAFF)),
           session: Session = Depends(db_session)) -> Response:
-    view = inbox_view(session, principal, filters, state_of(request).now())
-    return page(request, "inbox.html", {"view": view}, title=tr("Mes étapes", "My steps"))
+    view = inbox_view(session, principal, filters, state_of(request).now(), limit=INBOX_PAGE,
+                      offset=(number - 1) * INBOX_PAGE, count=True)
+    query = {k: v for k, v in (("circuit", filters.circuit), ("step", filters.step_id),
+                               ("customer", filters.customer)) if v}
+    links = {
+        "previous": f"/inbox?{urlencode({**query, 'page': number - 1})}" if number > 1 else None,
+        "next": (f"/inbox?{urlencode({**query, 'page': number + 1})}"
+                 if number < view.pages else None),
+    }
+    return page(request, "inbox.html", {"view": view, "links": links},
+                title=tr("Mes étapes", "My steps"))
 
 
 @router.get(STEP_LINK_PATH)

@@ -198,3 +198,19 @@ def test_request_a_missing_document_with_a_due_date(world: PortalWorld,
                         json={"document": "RIB", "due": due},
                         headers={"X-CSRF-Token": api_csrf(client)})
     assert twice.status_code == 409
+
+
+def test_inbox_pages_keep_the_order_and_the_filters(world: PortalWorld, client: TestClient,
+                                                    monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import portal.routes.pages as pages
+
+    monkeypatch.setattr(pages, "INBOX_PAGE", 1)
+    sign_in(client, "olga")
+    first = client.get("/inbox?circuit=default").text
+    assert "2 étape(s) en attente. Page 1 sur 2." in first
+    assert f'href="/steps/{world.rita_step}"' in first  # the overdue one first
+    assert f'href="/steps/{world.sam_step}"' not in first
+    assert 'href="/inbox?circuit=default&amp;page=2" rel="next"' in first
+    second = client.get("/inbox?circuit=default&page=2").text
+    assert f'href="/steps/{world.sam_step}"' in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
