@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -39,7 +40,7 @@ from dossiers.errors import (
 from dossiers.i18n import LANGUAGES, current_language, set_language, tr
 from dossiers.signed_links import InvalidLink
 from dossiers.staff.credentials import LockoutPolicy
-from portal.access import NotSignedIn
+from portal.access import NotSignedIn, current_principal
 from portal.security import LANG_COOKIE, Cookies, CsrfRefused
 from portal.settings import PortalSettings
 
@@ -199,6 +200,12 @@ def error_json(status: int, kind: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status)
 
 
+async def _with_principal(request: Request) -> None:
+    """An error page raised before the route's access check still shows who is signed in."""
+    if not hasattr(request.state, "principal"):
+        request.state.principal = await run_in_threadpool(current_principal, request)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LiasseError)
     async def liasse_error(request: Request, exc: LiasseError) -> Response:
@@ -208,6 +215,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, NotSignedIn):
             target = quote(_here(request), safe="")
             return RedirectResponse(f"/login?next={target}", status_code=303)
+        await _with_principal(request)
         return page(request, "error.html", {"message": exc.message, "status": status},
                     status_code=status, title=tr("Erreur", "Error"))
 
@@ -217,6 +225,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_json(exc.status_code, "HTTPError", str(exc.detail))
         message = (tr("Page introuvable.", "Page not found.") if exc.status_code == 404
                    else str(exc.detail))
+        await _with_principal(request)
         return page(request, "error.html", {"message": message, "status": exc.status_code},
                     status_code=exc.status_code, title=tr("Erreur", "Error"))
 
@@ -226,6 +235,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"error": {"type": "RequestValidationError",
                                            "message": tr("Requête invalide.", "Invalid request."),
                                            "detail": _plain(exc.errors())}}, status_code=422)
+        await _with_principal(request)
         return page(request, "error.html",
                     {"message": tr("Requête invalide : vérifiez les champs du formulaire.",
                                    "Invalid request: check the form's fields."),

@@ -159,7 +159,9 @@ def test_errors_are_pages_never_500(world: PortalWorld, client: TestClient) -> N
     sign_in(client, "olga")
     assert client.get("/steps/abc").status_code == 422
     assert client.get("/steps/99999999999").status_code == 422
-    assert client.get("/nowhere").status_code == 404
+    nowhere = client.get("/nowhere")
+    assert nowhere.status_code == 404 and "Page introuvable." in nowhere.text
+    assert "Se déconnecter" in nowhere.text  # the error page still knows who is signed in
     api = client.get("/api/steps/999999")
     assert api.status_code == 404 and api.json()["error"]["type"] == "NotFound"
     headers = client.get("/inbox").headers
