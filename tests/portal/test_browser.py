@@ -6,6 +6,8 @@ against the app served by uvicorn on a free loopback port:
   on to its next step in the database;
 - a sales rep opening another rep's customer gets a 404 (their own customer opens), with
   JavaScript switched off (the pages need none; htmx only improves the inbox filters);
+- the main pages pass axe-core's WCAG 2.1 A/AA rules (labels, names, contrast, lang,
+  landmarks), at desktop and phone widths (axe-core vendored under `vendor/`, test-only);
 - the main pages are saved as screenshots under `test-artifacts/portal/` (ignored by git;
   `LIASSE_TEST_ARTIFACTS` moves them), at desktop and phone widths.
 """
@@ -221,3 +223,51 @@ def test_a_sales_rep_gets_404_on_another_reps_customer(served, browser, shots: P
     assert "Lefort" not in page.content()
     page.screenshot(path=str(shots / "02-other-reps-customer-404.png"), full_page=True)
     context.close()
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2.1 A/AA violations on the page (injected through the debugger, so the
+    portal's CSP stays strict)."""
+    page.evaluate(AXE.read_text() + "\n;true")
+    result = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
+        WCAG_AA,
+    )
+    return list(result)
+
+
+@pytest.mark.parametrize("db_engine", ["sqlite"], indirect=True)
+def test_main_pages_pass_axe_wcag_aa(served, browser) -> None:  # type: ignore[no-untyped-def]
+    """Labels, names, contrast, lang, landmarks... as axe-core checks them (WCAG 2.1 AA), on
+    every main page, at desktop and phone widths."""
+    world, url = served
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+    page.goto(f"{url}/login")
+    found["login"] = axe_violations(page)
+    _sign_in(page, "olga")
+    page.wait_for_url(f"{url}/inbox")
+    for name, path in (("inbox", "/inbox"), ("step", f"/steps/{world.sam_step}"),
+                       ("password", "/account/password"), ("error", "/steps/999999")):
+        for width, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            page.goto(f"{url}{path}")
+            found[f"{name}-{width}"] = axe_violations(page)
+    admin = context.new_page()
+    admin.goto(f"{url}/login")
+    _sign_in(admin, "admin")
+    admin.wait_for_url(f"{url}/inbox")
+    admin.goto(f"{url}/customers/{world.sam_customer}")
+    found["customer"] = axe_violations(admin)
+    # The harness itself: an unlabelled field is caught.
+    admin.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', "
+                   "'<input id=unlabelled type=text>')")
+    assert any(v.startswith("label:") for v in axe_violations(admin))
+    context.close()
+    assert {page_name: v for page_name, v in found.items() if v} == {}
