@@ -47,8 +47,8 @@ def circuit_roles() -> list[str]:
     roles: list[str] = []
     for name in ("default", "dispute"):
         circuit = load_circuit(Settings().circuits_dir / f"{name}.yaml")
-        roles += [s.role for s in circuit.steps if s.mode == "human" and s.role not in roles]
-    return roles
+        roles += [s.role for s in circuit.steps if s.mode == "human"]
+    return list(dict.fromkeys(roles))  # a role deciding several steps is listed once
 
 
 def create_staff(demo: Demo) -> None:

@@ -165,7 +165,7 @@ def test_public_buyer_po_and_service_code(issue, make_customer, seller) -> None:
     c = make_customer(is_public_buyer=True, service_code="SERVICE-ACHATS")
     inv = issue(customer=c.number, lines=[_line("10")], po_number="EJ-2026-000123")
     assert (inv.po_number, inv.service_code) == ("EJ-2026-000123", "SERVICE-ACHATS")
-    with pytest.raises(ValidationError, match="po_number"):
+    with pytest.raises(ValidationError, match="bon de commande"):
         issue(customer=c.number, lines=[_line("10")], po_number="X" * 51)
 
 
@@ -218,7 +218,7 @@ def _assert_nothing_issued(db: sessionmaker[Session]) -> None:
     (_line("10", rate="19.6"), "Taux de TVA 19.6 % non autorisé"),
     (_line("10", cat="Z", rate="5.5"), "non autorisé pour la catégorie Z"),
     (_line("10", cat="S", exemption_reason="x"), "ne prend pas de motif"),
-    (_line("abc"), "unit_price"),
+    (_line("abc"), "prix unitaire"),
 ])
 def test_bad_lines_are_refused_and_take_no_number(issue, db, make_customer, line,
                                                   message) -> None:
