@@ -10,6 +10,7 @@ French and English naming the field.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, time
 from typing import Annotated, Any, TypeVar
 
 import pydantic
@@ -259,3 +260,21 @@ MandateReference = checked(identifiers.validate_mandate_reference)
 Email = checked(identifiers.validate_email)
 Mobile = checked(identifiers.validate_mobile)
 Phone = checked(identifiers.validate_phone)
+
+
+def parse_due(text: str) -> datetime:
+    """A due date typed by a person: `YYYY-MM-DD` (the end of that day, UTC) or an ISO
+    date-time (UTC when it names no zone). One parser for the CLI and the portal.
+
+    >>> parse_due("2026-12-31").isoformat()
+    '2026-12-31T23:59:59+00:00'
+    """
+    raw = (text or "").strip()
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"Date limite invalide « {raw} » (attendu AAAA-MM-JJ).",
+                              f"Invalid due date '{raw}' (expected YYYY-MM-DD).") from None
+    if len(raw) == 10:
+        value = datetime.combine(value.date(), time(23, 59, 59))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

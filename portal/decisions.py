@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
 from typing import Literal
 
 from sqlalchemy import select
@@ -25,6 +24,7 @@ from application.services import Services
 from dossiers.db import transaction
 from dossiers.errors import ValidationError
 from dossiers.files import service
+from dossiers.input_validation import parse_due
 from dossiers.staff.models import StaffUser
 from dossiers.staff.service import users_with_role
 from flows.db_file_engine import record_decision
@@ -136,19 +136,6 @@ def request_document(services: Services, principal: Principal, step_id: int, doc
                                  due_at=due_at, reason=reason.strip() or None,
                                  at=services.clock())
         return step.file_id
-
-
-def parse_due(text: str) -> datetime:
-    """`YYYY-MM-DD` (end of that day, UTC) or an ISO date-time."""
-    raw = (text or "").strip()
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"Date limite invalide « {raw} » (attendu AAAA-MM-JJ).",
-                              f"Invalid due date '{raw}' (expected YYYY-MM-DD).") from None
-    if len(raw) == 10:
-        value = datetime.combine(value.date(), time(23, 59, 59))
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def colleagues_for(session: Session, principal: Principal, role: str | None) -> list[str]:

@@ -18,6 +18,7 @@ import typer
 
 from dossiers.i18n import tr
 from liasse.cli.environment import console, services
+from liasse.cli.verify import read_pdf
 from signing.pades.archive_timestamp import extend_archive_timestamp
 from signing.pades.profile import PadesLevel
 from signing.validation.errors import VerificationError
@@ -30,13 +31,7 @@ def retimestamp_command(
     ),
 ) -> None:
     """Add fresh revocation data and a new document timestamp to a signed PDF (B-LTA)."""
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise VerificationError(
-            f"Lecture impossible de {file} : {exc.strerror}.",
-            f"Cannot read {file}: {exc.strerror}.",
-        ) from exc
+    data = read_pdf(file)
     target = output or file.with_name(f"{file.stem}-horodate.pdf")
     if target.resolve() == file.resolve():
         raise VerificationError(

@@ -6,7 +6,6 @@ STEP_ID is the id shown by `liasse steps pending` and `liasse files show` (one r
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
 
 import typer
 from rich.table import Table
@@ -18,6 +17,7 @@ from dossiers.files import queries, service
 from dossiers.files.models import CustomerFile
 from dossiers.files.state_machine import Transition
 from dossiers.i18n import tr
+from dossiers.input_validation import parse_due
 from liasse.cli.environment import console, session_factory
 from liasse.cli.files import when
 
@@ -127,14 +127,3 @@ def request_document(
     _run(step_id, lambda s: service.request_document(s, step_id, actor, document=document,
                                                       due_at=due_at, reason=reason),
          "Document demandé au client", "Document requested from the customer")
-
-
-def parse_due(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"Date invalide « {text} » (attendu AAAA-MM-JJ).",
-                              f"Invalid date '{text}' (expected YYYY-MM-DD).") from None
-    if len(text) == 10:
-        value = datetime.combine(value.date(), time(23, 59, 59))
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

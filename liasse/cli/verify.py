@@ -24,6 +24,17 @@ from signing.validation.report import VerificationReport
 from signing.validation.verify import verify_pdf
 
 
+def read_pdf(file: Path) -> bytes:
+    """The bytes of a PDF to verify or re-timestamp, or a clear error naming the file."""
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise VerificationError(
+            f"Lecture impossible de {file} : {exc.strerror}.",
+            f"Cannot read {file}: {exc.strerror}.",
+        ) from exc
+
+
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
 
@@ -113,13 +124,7 @@ def verify_command(
     ),
 ) -> None:
     """Verify every PAdES signature, seal and document timestamp of a PDF."""
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise VerificationError(
-            f"Lecture impossible de {file} : {exc.strerror}.",
-            f"Cannot read {file}: {exc.strerror}.",
-        ) from exc
+    data = read_pdf(file)
     if fetch and at:
         raise VerificationError(
             "--fetch et --at s'excluent : les données de révocation récupérées sont celles "

@@ -107,7 +107,7 @@ def test_cli_errors_are_one_line_and_write_nothing(db: sessionmaker[Session], cl
     assert cli("steps", "approve", "1", "--as", "olga")[0] == 0
     one_line_error(cli("steps", "approve", "1", "--as", "oscar"), 4, "déjà été traitée")
     one_line_error(cli("steps", "request-document", "2", "--as", "dora", "--document", "Kbis",
-                       "--due", "demain"), 10, "Date invalide")
+                       "--due", "demain"), 10, "Date limite invalide")
 
 
 def test_invalid_circuit_yaml_is_one_line(db: sessionmaker[Session], cli, tmp_path: Path) -> None:
