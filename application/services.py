@@ -24,29 +24,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from application.errors import ActionFailed
 from application.settings import Settings
-from connectors.archive import ArchiveSettings, open_store
-from connectors.chorus_pro import ChorusProClient, ChorusSettings
 from connectors.mail import Mailer, make_mailer
-from connectors.vies import VatChecker
-from connectors.vies.settings import ViesSettings
 from documents.profile import CompanyProfile, current_profile
 from dossiers.archive import Archive
 from dossiers.blobs import BlobStore
 from dossiers.db import make_engine, make_session_factory, utcnow
-from signing.pades.seal import CompanySeal
-from signing.pki.signing_pki import SigningPki, build_signing_pki
-from signing.settings import SigningSettings
 
-ChorusFactory = Callable[[], AbstractContextManager[ChorusProClient]]
+if TYPE_CHECKING:
+    # pyHanko, zeep, boto3 and the Chorus Pro client cost about a second to import: they are
+    # imported where a part is built, so a command that builds no `Services` never pays.
+    from connectors.chorus_pro import ChorusProClient, ChorusSettings
+    from connectors.vies import VatChecker
+    from signing.pades.seal import CompanySeal
+    from signing.pki.signing_pki import SigningPki
+
+ChorusFactory = Callable[[], AbstractContextManager["ChorusProClient"]]
 
 
 @dataclass
@@ -85,8 +86,6 @@ class Services:
 
     def acting_as(self, actor: str) -> Services:
         """The same parts under another actor name (the audit trail says who acted)."""
-        from dataclasses import replace
-
         twin = replace(self, actor=actor)
         if "pki" in self.__dict__:  # share an already loaded PKI instead of loading it again
             twin.__dict__["pki"] = self.__dict__["pki"]
@@ -95,10 +94,19 @@ class Services:
 
 def chorus_from_settings(settings: ChorusSettings | None = None) -> ChorusFactory | None:
     """A factory of Chorus Pro clients, or None when no PISTE application is configured."""
+    from connectors.chorus_pro import ChorusProClient, ChorusSettings
+
     config = settings or ChorusSettings()
     if not config.client_id:
         return None
     return lambda: ChorusProClient(config)
+
+
+def _vies_from_settings() -> VatChecker:
+    from connectors.vies import VatChecker
+    from connectors.vies.settings import ViesSettings
+
+    return VatChecker(settings=ViesSettings())
 
 
 def build_services(
@@ -117,11 +125,16 @@ def build_services(
 
     Every keyword replaces one part (tests, the demo); "settings" means "from the environment".
     """
+    from signing.pki.signing_pki import SigningPki, build_signing_pki
+    from signing.settings import SigningSettings
+
     settings = settings or Settings()
     settings.ensure_home()
     if factory is None:
         factory = make_session_factory(make_engine(settings.resolved_database_url))
     if archive is None:
+        from connectors.archive import ArchiveSettings, open_store
+
         archive_settings = ArchiveSettings()
         store = open_store(archive_settings, default_dir=settings.archive_dir, clock=clock)
         archive = Archive(db=factory, backend=store, policy=archive_settings.retention_policy(),
@@ -145,7 +158,7 @@ def build_services(
         profile=profile or current_profile(),
         pki_factory=pki_factory,
         chorus=chorus_from_settings() if chorus == "settings" else chorus,
-        vies=VatChecker(settings=ViesSettings()) if vies == "settings" else vies,
+        vies=_vies_from_settings() if vies == "settings" else vies,
         clock=clock,
         actor=actor,
     )

@@ -95,6 +95,16 @@ def _expected(ctx: Mapping[str, Any]) -> tuple[str, str]:
     return expected.replace(" or ", " ou "), expected
 
 
+#: Bound errors: pydantic's kind -> (its context key, French words, English words).
+_BOUNDS: dict[str, tuple[str, str, str]] = {
+    "greater_than_equal": ("ge", "doit être au moins", "must be at least"),
+    "greater_than": ("gt", "doit être supérieur à", "must be greater than"),
+    "less_than_equal": ("le", "doit être au plus", "must be at most"),
+    "less_than": ("lt", "doit être inférieur à", "must be less than"),
+    "multiple_of": ("multiple_of", "doit être un multiple de", "must be a multiple of"),
+}
+
+
 def pydantic_reason(error: Mapping[str, Any]) -> tuple[str, str]:
     """What is wrong with one pydantic error (`ValidationError.errors()` entry), as a French
     and an English phrase; never pydantic's own English text in the French one."""
@@ -115,21 +125,10 @@ def pydantic_reason(error: Mapping[str, Any]) -> tuple[str, str]:
     if kind == "too_short":
         n = ctx.get("min_length", 1)
         return f"{n} élément(s) au moins", f"at least {n} item(s)"
-    if kind == "greater_than_equal":
-        limit = _number(ctx.get("ge"))
-        return f"doit être au moins {limit}", f"must be at least {limit}"
-    if kind == "greater_than":
-        limit = _number(ctx.get("gt"))
-        return f"doit être supérieur à {limit}", f"must be greater than {limit}"
-    if kind == "less_than_equal":
-        limit = _number(ctx.get("le"))
-        return f"doit être au plus {limit}", f"must be at most {limit}"
-    if kind == "less_than":
-        limit = _number(ctx.get("lt"))
-        return f"doit être inférieur à {limit}", f"must be less than {limit}"
-    if kind == "multiple_of":
-        step = _number(ctx.get("multiple_of"))
-        return f"doit être un multiple de {step}", f"must be a multiple of {step}"
+    if kind in _BOUNDS:
+        key, fr, en = _BOUNDS[kind]
+        limit = _number(ctx.get(key))
+        return f"{fr} {limit}", f"{en} {limit}"
     if kind in {"enum", "literal_error"}:
         fr, en = _expected(ctx)
         return f"valeur non permise (attendu : {fr})", f"value not allowed (expected {en})"

@@ -9,15 +9,18 @@ process that changes `LIASSE_*` between commands (the demo, tests).
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from application.services import Services, build_services
 from application.settings import Settings
 from dossiers.db import make_engine, make_session_factory
 from dossiers.errors import LiasseError
+
+if TYPE_CHECKING:
+    from application.services import Services
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -45,7 +48,10 @@ def session_factory() -> sessionmaker[Session]:
 
 @lru_cache(maxsize=1)
 def services() -> Services:
-    """This command's composition root, on the checked database."""
+    """This command's composition root, on the checked database (imported here: the
+    commands that only read the database do not load the signing and connector stacks)."""
+    from application.services import build_services
+
     return build_services(settings(), session_factory(), actor="cli")
 
 
